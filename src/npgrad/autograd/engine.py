@@ -1,0 +1,206 @@
+"""The backward pass: the only place gradients flow.
+
+Nodes are numbered in creation order and an op's inputs always exist before it, so handling
+the reachable nodes from the highest number down is a reverse topological order: when a node
+comes off the heap, every gradient that can reach it has arrived. No recursion, no
+dependency-counting pre-pass. Without ``create_graph`` the VJP rules run on plain arrays;
+with it, on Tensors, with grad mode on, so the backward pass is itself recorded.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+
+import numpy as np
+
+from .._tensor import Tensor, wrap
+from .grad_mode import state
+from .node import AccumulateGrad, edge_of
+
+
+def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=None):
+    """Propagate ``seeds`` (one per root tensor) back through the graph.
+
+    With ``inputs=None`` every leaf reached accumulates into ``.grad``. Otherwise only the
+    nodes on a path to ``inputs`` run, no ``.grad`` is touched, and the gradient reaching
+    each input is returned (None where none arrived).
+    """
+    heap: list = []
+    buffers: dict = {}  # node -> gradient of its output (a list for multi-output nodes)
+    for root, seed in zip(roots, seeds):
+        _send(buffers, heap, edge_of(root), seed)
+
+    captures = needed = None
+    if inputs is not None:
+        captures, needed = _plan_capture(buffers, inputs)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    previous_mode = state.enabled
+    state.enabled = create_graph
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            # 1. Take the node's summed gradient, reduced to its output's shape and dtype.
+            grad = _reduce(node, buffers.pop(node))
+            # 2. Tensor hooks may replace it; retain_grad() keeps it; grad() captures it.
+            if node._tensor_hooks:
+                grad = _run_tensor_hooks(node, grad, create_graph)
+            if node._retained is not None:
+                _retain(node, grad, create_graph)
+            if captures is not None:
+                for nr, index in captures.get(node, ()):
+                    g = grad[nr] if node._multi else grad
+                    captured[index] = g if captured[index] is None else captured[index] + g
+                if node not in needed:
+                    continue
+            # 3. Run the node's VJP rules; 4. free what it saved unless the graph is kept.
+            if type(node) is AccumulateGrad:
+                accumulate(node.variable, grad, create_graph)
+                continue
+            input_grads = node._apply(grad, create_graph)
+            if not retain_graph:
+                node._release()
+            # 5. Send each input's gradient on to the node that produced that input.
+            for edge, g in zip(node._edges, input_grads):
+                if edge is not None and g is not None:
+                    if needed is None or edge[0] in needed or edge[0] in captures:
+                        _send(buffers, heap, edge, g)
+    finally:
+        state.enabled = previous_mode
+    return captured
+
+
+def _send(buffers: dict, heap: list, edge, grad) -> None:
+    """Add ``grad`` into the buffer of the node at the end of ``edge``."""
+    node, nr = edge
+    if node._multi:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_outputs
+            heappush(heap, (-node._seq, node))
+        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+    elif node in buffers:
+        buffers[node] = buffers[node] + grad
+    else:
+        buffers[node] = grad
+        heappush(heap, (-node._seq, node))
+
+
+def _reduce(node, grad):
+    if node._multi:
+        return [None if g is None else _fit(g, s, d)
+                for g, s, d in zip(grad, node._shape, node._dtype)]
+    return _fit(grad, node._shape, node._dtype)
+
+
+def _fit(grad, shape, dtype):
+    """Sum a gradient back over broadcast dimensions and cast it to the tensor's dtype."""
+    if grad.shape != shape:
+        grad = sum_to(grad, shape)
+    if grad.dtype != dtype:
+        grad = grad.to(dtype) if isinstance(grad, Tensor) else grad.astype(dtype)
+    return grad
+
+
+def sum_to(grad, shape: tuple):
+    """Sum ``grad`` over the dimensions that broadcasting added or stretched to get ``shape``."""
+    lead = grad.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:])):
+        raise RuntimeError(
+            f"a gradient of shape {list(grad.shape)} can't be summed to shape {list(shape)}: "
+            "a backward returned a gradient that does not broadcast to its input"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
+    )
+    if isinstance(grad, Tensor):
+        return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
+    return np.sum(grad, axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+def _run_tensor_hooks(node, grad, create_graph: bool):
+    for nr, hook in list(node._tensor_hooks):
+        if node._multi:
+            grad[nr] = _call_hook(hook, grad[nr], create_graph)
+        else:
+            grad = _call_hook(hook, grad, create_graph)
+    return grad
+
+
+def _call_hook(hook, grad, create_graph: bool):
+    if grad is None:
+        return None
+    tensor = grad if isinstance(grad, Tensor) else wrap(grad)
+    out = hook(tensor)
+    if out is None:
+        return grad
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(out, Tensor):
+        raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(out).__name__}'")
+    if out._data.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value: it got shape {list(tensor.shape)} "
+            f"and returned shape {list(out.shape)}; a hook must return a gradient of the "
+            "same shape"
+        )
+    if out._data.dtype != tensor._data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {tensor.dtype} got {out.dtype})"
+        )
+    return out if create_graph else out._data
+
+
+def _retain(node, grad, create_graph: bool) -> None:
+    for nr, ref in node._retained.items():
+        tensor = ref()
+        g = grad[nr] if node._multi else grad
+        if tensor is not None and g is not None:
+            accumulate(tensor, g, create_graph)
+
+
+def accumulate(tensor: Tensor, grad, create_graph: bool) -> None:
+    """Add ``grad`` into ``tensor.grad``: a fresh copy the first time, in place afterwards
+    (out of place, recorded, when ``create_graph``)."""
+    old = tensor._grad
+    if create_graph:
+        g = grad if isinstance(grad, Tensor) else wrap(grad)
+        tensor._grad = g.clone() if old is None else old + g
+    elif old is None:
+        tensor._grad = wrap(np.array(grad, copy=True))
+    elif old._requires_grad:
+        tensor._grad = wrap(old._data + grad)
+    else:
+        data = grad._data if isinstance(grad, Tensor) else grad
+        old._data += data
+        old._version_counter[0] += 1
+
+
+def _plan_capture(buffers: dict, inputs: list):
+    """Which node each input's gradient is read from, and which nodes must run to get there.
+
+    A node is needed if it is a capture point or leads to one; the walk is iterative and
+    does not go below the oldest capture point (nothing older can lead back to it).
+    """
+    captures: dict = {}
+    for index, tensor in enumerate(inputs):
+        node, nr = edge_of(tensor)
+        captures.setdefault(node, []).append((nr, index))
+    oldest = min(node._seq for node in captures)
+    leads_to_capture: set = set()
+    visited: set = set()
+    stack = [(node, False) for node in buffers]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            if any(e is not None and (e[0] in leads_to_capture or e[0] in captures)
+                   for e in node._edges):
+                leads_to_capture.add(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for edge in node._edges:
+            if edge is not None and edge[0]._seq >= oldest and edge[0] not in visited:
+                stack.append((edge[0], False))
+    return captures, leads_to_capture

@@ -1,0 +1,252 @@
+"""Custom ops: subclass ``Function`` with static ``forward`` and ``backward``, call ``apply``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor, wrap
+from .grad_mode import no_grad, state
+from .node import _FREED, Node, _sequence, edge_of
+
+def _second_backward_message() -> str:
+    from ..ops._defop import SECOND_BACKWARD
+
+    return SECOND_BACKWARD
+
+
+class FunctionCtx:
+    """The ``ctx`` handed to ``forward`` and ``backward`` of a custom Function."""
+
+    def __init__(self) -> None:
+        self._to_save = ()
+        self._saved = None
+        self._non_differentiable = ()
+        self._dirty = ()
+        self.materialize_grads = True
+        self.needs_input_grad = ()
+
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors for ``backward`` (read them back from ``ctx.saved_tensors``)."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__}; keep other values as attributes of ctx"
+                )
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward``, checked for in-place changes."""
+        if self._saved is _FREED:
+            raise RuntimeError(_second_backward_message())
+        if self._saved is None:
+            return tuple(self._to_save)
+        out = []
+        for entry in self._saved:
+            if entry is None:
+                out.append(None)
+                continue
+            tensor, version = entry
+            if tensor._version_counter[0] != version:
+                from ..ops._defop import _raise_modified
+
+                _raise_modified(tensor._data, tensor._version_counter[0], version, None)
+            out.append(tensor)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Declare outputs that get no gradient (they will not require grad)."""
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors) -> None:
+        """Declare inputs that ``forward`` modified in place."""
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, gradients of unused outputs arrive in backward as None, not zeros."""
+        self.materialize_grads = bool(value)
+
+
+class BackwardCFunction(Node):
+    """The node of one call of a custom Function; its class is named ``<Function>Backward``."""
+
+    __slots__ = ("_ctx", "_n_outputs", "_output_saved")
+    _multi = True
+    _function: type = None
+
+    def _apply(self, grads: list, create_graph: bool) -> tuple:
+        ctx = self._ctx
+        if ctx._saved is _FREED:
+            raise RuntimeError(_second_backward_message())
+        cotangents = []
+        for g, shape, dtype in zip(grads, self._shape, self._dtype):
+            if g is None and ctx.materialize_grads:
+                g = np.zeros(shape, dtype)
+            cotangents.append(g if g is None or isinstance(g, Tensor) else wrap(np.asarray(g)))
+        if self._output_saved:
+            ctx._saved = tuple(
+                (wrap(e[1], self), 0) if e is not None and isinstance(e[0], str) else e
+                for e in self._output_saved
+            )
+        result = self._function.backward(ctx, *cotangents)
+        return self._check(result, create_graph)
+
+    def _check(self, result, create_graph: bool) -> tuple:
+        name = self.name()
+        result = result if isinstance(result, tuple) else (result,)
+        n = len(self._edges)
+        if len(result) < n or any(r is not None for r in result[n:]):
+            raise RuntimeError(
+                f"function {name} returned an incorrect number of gradients (expected {n}, "
+                f"got {len(result)}): backward must return one gradient (or None) per input "
+                "of forward"
+            )
+        out = []
+        for i, (g, edge, is_tensor) in enumerate(zip(result, self._edges, self._ctx._inputs)):
+            if g is not None and not is_tensor:
+                raise RuntimeError(
+                    f"function {name} returned a gradient different than None at position "
+                    f"{i + 1}, but the corresponding forward input was not a Variable"
+                )
+            if g is None or edge is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"function {name} returned a gradient of type "
+                                f"{type(g).__name__} at index {i}; expected a Tensor or None")
+            shape = edge[0]._shape if not edge[0]._multi else edge[0]._shape[edge[1]]
+            try:
+                ok = np.broadcast_shapes(g.shape, shape) == g._data.shape
+            except ValueError:
+                ok = False
+            if not ok:
+                raise RuntimeError(
+                    f"Function {name} returned an invalid gradient at index {i} - got "
+                    f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+                )
+            out.append(g if create_graph else g._data)
+        return tuple(out)
+
+    def _release(self) -> None:
+        if self._ctx._to_save or self._output_saved:
+            self._ctx._saved = _FREED
+            self._output_saved = None
+
+
+class Function:
+    """Base class of custom differentiable ops.
+
+    Subclasses define ``forward(ctx, *args)`` (run without recording) and
+    ``backward(ctx, *grad_outputs)`` returning one gradient per forward input; call them
+    with ``MyFunction.apply(*args)``.
+    """
+
+    _backward_cls: type | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._backward_cls = type(
+            f"{cls.__name__}Backward", (BackwardCFunction,), {"__slots__": (), "_function": cls}
+        )
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, if any tensor input requires grad, record the node."""
+        ctx = FunctionCtx()
+        is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        ctx._inputs = is_tensor
+        ctx.needs_input_grad = tuple(
+            t and a._requires_grad for t, a in zip(is_tensor, args)
+        )
+        with no_grad():
+            if _has_setup_context(cls):
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args, **kwargs)
+        if not (state.enabled and any(ctx.needs_input_grad)):
+            return output
+        single = not isinstance(output, tuple)
+        raw = (output,) if single else output
+        node = object.__new__(cls._backward_cls)
+        node._edges = tuple(edge_of(a) if t else None for t, a in zip(is_tensor, args))
+        node._seq = next(_sequence)
+        node._tensor_hooks = node._retained = None
+        node._ctx = ctx
+        node._n_outputs = len(raw)
+        node._shape = tuple(o._data.shape if isinstance(o, Tensor) else () for o in raw)
+        node._dtype = tuple(o._data.dtype if isinstance(o, Tensor) else None for o in raw)
+        outputs = _link_outputs(raw, node, ctx)
+        _save(ctx, node, raw)
+        return outputs[0] if single else tuple(outputs)
+
+
+def _has_setup_context(cls) -> bool:
+    return getattr(cls, "setup_context", None) is not None and "setup_context" in {
+        k for c in cls.__mro__ if c is not Function for k in vars(c)
+    }
+
+
+def _link_outputs(raw: tuple, node, ctx) -> list:
+    dirty = {id(t) for t in ctx._dirty}
+    non_diff = {id(t) for t in ctx._non_differentiable}
+    outputs = []
+    for i, o in enumerate(raw):
+        if not isinstance(o, Tensor):
+            outputs.append(o)
+            continue
+        if id(o) in non_diff:
+            o = wrap(o._data) if o._grad_fn is not None or o._requires_grad else o
+            outputs.append(o)
+            continue
+        if id(o) in dirty:
+            out = o  # modified in place: the input itself becomes the output
+            out._version_counter[0] += 1
+        else:
+            out = wrap(o._data)
+            out._version_counter = o._version_counter
+        out._grad_fn = node
+        out._output_nr = i
+        out._requires_grad = True
+        outputs.append(out)
+    return outputs
+
+
+def _save(ctx, node, raw: tuple) -> None:
+    """Record saved tensors with their versions; outputs are kept as arrays (no cycle)."""
+    output_index = {id(o): i for i, o in enumerate(raw) if isinstance(o, Tensor)}
+    entries, has_output = [], False
+    for t in ctx._to_save:
+        if t is None:
+            entries.append(None)
+        elif id(t) in output_index:
+            entries.append(("output", t._data))
+            has_output = True
+        else:
+            entries.append((t, t._version_counter[0]))
+    ctx._to_save = tuple(entries) if entries else ()
+    node._output_saved = tuple(entries) if has_output else None
+    ctx._saved = None if has_output else tuple(entries)
+
+
+class once_differentiable:  # noqa: N801 - torch's name
+    """Decorator for a ``backward`` that is not itself differentiable."""
+
+    def __new__(cls, fn):
+        return fn

@@ -1,0 +1,114 @@
+"""Nodes of the backward graph (``grad_fn``): recorded ops, ``AccumulateGrad``, hook handles.
+
+A node knows the nodes of its inputs (``next_functions``) and what its backward needs, never
+the tensor it produced: tensors point at nodes, not back, so dropping the last tensor of a
+graph frees it by reference counting alone. Nodes are numbered in creation order (``_seq``);
+an input's node is always older than its consumer's, which is the order backward relies on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+_sequence = itertools.count()
+_FREED = object()  # marks saved values released by a backward without retain_graph
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters (calling it twice is fine)."""
+
+    __slots__ = ("_hooks", "_entry")
+
+    def __init__(self, hooks: list, entry) -> None:
+        self._hooks = hooks
+        self._entry = entry
+
+    def remove(self) -> None:
+        if self._entry in self._hooks:
+            self._hooks.remove(self._entry)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class Node:
+    """Base of every ``grad_fn``: one backward step of the graph."""
+
+    __slots__ = ("_edges", "_seq", "_shape", "_dtype", "_tensor_hooks", "_retained", "__weakref__")
+    _multi = False  # True where the node has several outputs and buffers a list of grads
+
+    def name(self) -> str:
+        """The node's name as torch spells it (``MulBackward0``)."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per differentiable input; ``(None, 0)`` where none is needed."""
+        return tuple(e if e is not None else (None, 0) for e in self._edges)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def _apply(self, grad, create_graph: bool) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Drop saved values after a backward that did not ask to retain the graph."""
+
+    # --- hooks registered on the tensor this node produced (see Tensor.register_hook) ---
+    def _add_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
+        if self._tensor_hooks is None:
+            self._tensor_hooks = []
+        entry = (output_nr, fn)
+        self._tensor_hooks.append(entry)
+        return RemovableHandle(self._tensor_hooks, entry)
+
+    def _retain_for(self, output_nr: int, tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+
+def new_node(cls, edges: tuple, shape, dtype):
+    node = object.__new__(cls)
+    node._edges = edges
+    node._seq = next(_sequence)
+    node._shape = shape
+    node._dtype = dtype
+    node._tensor_hooks = None
+    node._retained = None
+    return node
+
+
+class AccumulateGrad(Node):
+    """The node that adds the gradient reaching a leaf into its ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+
+def accumulator(tensor) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node, shared by every op that uses it while a graph is alive."""
+    ref = tensor._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = new_node(AccumulateGrad, (), tensor._data.shape, tensor._data.dtype)
+        node.variable = tensor
+        node._tensor_hooks = tensor._hooks
+        tensor._accumulator = weakref.ref(node)
+    return node
+
+
+def edge_of(tensor):
+    """The ``(node, output_nr)`` a gradient for ``tensor`` flows into, or None."""
+    if tensor._grad_fn is not None:
+        return (tensor._grad_fn, tensor._output_nr)
+    if tensor._requires_grad:
+        return (accumulator(tensor), 0)
+    return None

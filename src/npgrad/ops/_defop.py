@@ -1,0 +1,218 @@
+"""How an op is declared and recorded: a NumPy forward plus one VJP rule per input.
+
+``defop(name, *vjps, saves=...)`` makes the op's node class (named as torch names it, e.g.
+``MulBackward0``); ``apply(node_cls, kernel, *args, **params)`` runs the kernel on the arrays
+and, when grad mode is on and an input requires grad, records a node.
+
+The rule contract, used by every op file:
+- ``vjp(grad, result, *inputs, **params)`` returns the gradient for one input, in the shape of
+  the *output*; the engine sums it back over broadcast dimensions. No rule mentions broadcasting.
+- Rules are NumPy expressions. In a plain backward they run on arrays (the fast path); under
+  ``create_graph=True`` they receive Tensors, and NumPy hands each call back to npgrad's own
+  op through ``Tensor.__array_ufunc__``/``__array_function__``, so the same formula records the
+  graph of the backward pass. Every formula is therefore written once and is differentiable.
+- ``grad`` is the incoming gradient, ``result`` the forward output, ``x, y`` tensor inputs,
+  ``a, b`` matmul operands. Inputs or result not saved by the op arrive as None.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtype import result_type
+from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import state
+from ..autograd.node import _FREED, Node, _sequence, edge_of
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+class OpNode(Node):
+    """The node of a built-in op; its class carries the op's VJP rules."""
+
+    __slots__ = ("_saved", "_versions", "_result", "_result_version", "_params")
+    _vjps: tuple = ()
+    _saves_inputs = False
+    _saves_result = False
+
+    def _apply(self, grad, create_graph: bool) -> tuple:
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(SECOND_BACKWARD)
+        if self._versions is not None or self._result_version is not None:
+            _check_versions(self)
+        result = self._result
+        if saved is None:
+            inputs = (None,) * len(self._edges)
+        elif create_graph:
+            inputs = saved
+        else:
+            inputs = tuple(s._data if isinstance(s, Tensor) else s for s in saved)
+        if create_graph and result is not None:
+            result = wrap(result, self)
+        params = self._params
+        return tuple(
+            None if edge is None else vjp(grad, result, *inputs, **params)
+            for edge, vjp in zip(self._edges, self._vjps)
+        )
+
+    def _release(self) -> None:
+        if self._saved is not None or self._result is not None:
+            self._saved = _FREED
+            self._result = None
+
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+def _check_versions(node: OpNode) -> None:
+    """Raise if a tensor saved for this node was modified in place after it was saved."""
+    saved = node._saved if node._versions is not None else ()
+    for i, (tensor, version) in enumerate(zip(saved, node._versions or ())):
+        if version is not None and tensor._version_counter[0] != version:
+            edge = node._edges[i]
+            producer = None if edge is None or edge[0].name().startswith("torch::") else edge
+            _raise_modified(tensor._data, tensor._version_counter[0], version, producer)
+    rv = node._result_version
+    if rv is not None and rv[0][0] != rv[1]:
+        _raise_modified(node._result, rv[0][0], rv[1], (node, 0))
+
+
+def _raise_modified(array, now: int, then: int, producer) -> None:
+    from .._dtype import from_numpy
+
+    what = f"[{from_numpy(array.dtype).name} tensor of shape {list(array.shape)}]"
+    if producer is not None:
+        node, nr = producer
+        what += f", which is output {nr} of {node.name().removesuffix('Backward0')},"
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {what} is at version {now}; expected version {then} instead. "
+        "Hint: an in-place op (add_, mul_, x[i] = ..., +=) changed a tensor after an op saved "
+        "it for backward; use the out-of-place op (x = x + 1) or clone() the tensor first."
+    )
+
+
+def defop(name: str, *vjps, saves: str = "inputs", base: type = OpNode) -> type:
+    """Declare an op's node class: its torch name, one VJP per input (None: not
+    differentiable), and what the rules need saved: "inputs", "result", "both" or "none"."""
+    attrs = {
+        "__slots__": (),
+        "_vjps": tuple(v if v is not None else _not_differentiable(name, i) for i, v in
+                       enumerate(vjps)),
+        "_saves_inputs": saves in ("inputs", "both"),
+        "_saves_result": saves in ("result", "both"),
+    }
+    return type(name, (base,), attrs)
+
+
+def _not_differentiable(name: str, index: int):
+    def rule(*_, **__):
+        raise NotImplementedError(
+            f"the derivative of {name.removesuffix('Backward0')} with respect to input {index} "
+            "is not implemented; detach() that input if it needs no gradient"
+        )
+
+    return rule
+
+
+def apply(cls: type, kernel, *args, **params) -> Tensor:
+    """Run ``kernel`` on the arrays of ``args`` and record a ``cls`` node if grad is needed.
+
+    Tensors among ``args`` are the op's differentiable inputs; anything else is a constant.
+    """
+    arrays = []
+    needs_grad = False
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a._data)
+            if a._requires_grad:
+                needs_grad = True
+        else:
+            arrays.append(a)
+    out = kernel(*arrays, **params)
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    if needs_grad and state.enabled:
+        return link(cls, out, args, params)
+    return wrap(out)
+
+
+def binary(cls: type, kernel, x, y) -> Tensor:
+    """``apply`` for elementwise ops of two operands, with torch's type promotion."""
+    xa = x._data if isinstance(x, Tensor) else x
+    ya = y._data if isinstance(y, Tensor) else y
+    if not (type(xa) is _ndarray and type(ya) is _ndarray and xa.dtype is ya.dtype):
+        xa, ya = promote(xa, ya)
+    out = kernel(xa, ya)
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    if state.enabled and (
+        (isinstance(x, Tensor) and x._requires_grad) or (isinstance(y, Tensor) and y._requires_grad)
+    ):
+        return link(cls, out, (x, y), _NO_PARAMS)
+    return wrap(out)
+
+
+def promote(xa, ya):
+    """Cast array operands to the dtype torch's promotion gives (Python numbers stay weak)."""
+    if not isinstance(xa, _ndarray):
+        xa = _constant(xa)
+    if not isinstance(ya, _ndarray):
+        ya = _constant(ya)
+    dtype = result_type(xa, ya)
+    if isinstance(xa, _ndarray) and xa.dtype != dtype:
+        xa = xa.astype(dtype)
+    if isinstance(ya, _ndarray) and ya.dtype != dtype:
+        ya = ya.astype(dtype)
+    return xa, ya
+
+
+def _constant(value):
+    """Python numbers pass through (NumPy treats them as weakly typed, as torch does)."""
+    if isinstance(value, (bool, int, float, complex, np.generic)):
+        return value
+    if isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"expected a Tensor or a number as operand, got {type(value).__name__}; "
+            "wrap it with npgrad.tensor(...)"
+        )
+    return _asarray(value)
+
+
+_NO_PARAMS: dict = {}
+
+
+def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
+    """Make the output tensor of a recorded op together with its node."""
+    node = object.__new__(cls)
+    node._edges = tuple(edge_of(t) if isinstance(t, Tensor) else None for t in inputs)
+    node._seq = next(_sequence)
+    node._shape = out.shape
+    node._dtype = out.dtype
+    node._tensor_hooks = None
+    node._retained = None
+    node._params = params
+    if cls._saves_inputs:
+        node._saved = inputs
+        node._versions = tuple(
+            t._version_counter[0] if isinstance(t, Tensor) else None for t in inputs
+        )
+    else:
+        node._saved = None
+        node._versions = None
+    result = wrap(out, node)
+    if cls._saves_result:
+        node._result = out
+        node._result_version = (result._version_counter, 0)
+    else:
+        node._result = None
+        node._result_version = None
+    return result

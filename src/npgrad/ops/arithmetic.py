@@ -1,0 +1,135 @@
+"""Elementwise arithmetic of two operands, with broadcasting and torch's type promotion.
+
+Rules: ``vjp(grad, result, x, y)`` returns the gradient w.r.t. one operand in the output's
+shape (the engine sums it back over broadcast dimensions); Python numbers are constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtype import default_float
+from .._tensor import Tensor
+from ._defop import apply, binary, defop
+
+AddBackward0 = defop("AddBackward0", lambda g, r, x, y: g, lambda g, r, x, y: g, saves="none")
+SubBackward0 = defop("SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none")
+MulBackward0 = defop("MulBackward0", lambda g, r, x, y: g * y, lambda g, r, x, y: g * x)
+DivBackward0 = defop(
+    "DivBackward0", lambda g, r, x, y: g / y, lambda g, r, x, y: -g * x / (y * y)
+)
+NegBackward0 = defop("NegBackward0", lambda g, r, x: -g, saves="none")
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """input + alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return binary(AddBackward0, np.add, input, other)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return binary(SubBackward0, np.subtract, input, other)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """other - alpha * input."""
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other) -> Tensor:
+    """input * other, broadcasting."""
+    return binary(MulBackward0, np.multiply, input, other)
+
+
+multiply = mul
+
+
+def _true_divide(x, y):
+    out = np.true_divide(x, y)
+    # torch divides integers into the default float dtype, NumPy into float64.
+    if out.dtype.kind == "f" and not _any_float(x, y):
+        out = out.astype(default_float())
+    return out
+
+
+def _any_float(*operands) -> bool:
+    return any(
+        (o.dtype.kind in "fc") if isinstance(o, np.ndarray | np.generic) else isinstance(o, float)
+        for o in operands
+    )
+
+
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """input / other (true division; integers give floats)."""
+    if rounding_mode is not None:
+        raise NotImplementedError("div(rounding_mode=...) is not supported yet")
+    return binary(DivBackward0, _true_divide, input, other)
+
+
+divide = true_divide = div
+
+
+def neg(input: Tensor) -> Tensor:
+    """-input."""
+    return apply(NegBackward0, np.negative, input)
+
+
+negative = neg
+
+
+# --- pow: three node types, as in torch: tensor ** number, tensor ** tensor, number ** tensor.
+def _pow_scalar_grad(g, r, x, exponent):
+    if exponent == 0:
+        return g * 0
+    return g * exponent * x ** (exponent - 1)
+
+
+def _pow_base_grad(g, r, x, y):
+    # x ** y at x == 0 has derivative 0 w.r.t. y where y >= 0 (torch masks the log(0)).
+    return g * np.where((x == 0) & (y >= 0), 0, r * np.log(np.where(x == 0, 1, x)))
+
+
+PowBackward0 = defop("PowBackward0", _pow_scalar_grad)
+PowBackward1 = defop(
+    "PowBackward1",
+    lambda g, r, x, y: g * y * x ** (y - 1),
+    lambda g, r, x, y: _pow_base_grad(g, r, x, y),
+    saves="both",
+)
+PowBackward2 = defop("PowBackward2", lambda g, r, x, base: _pow_exp_grad(g, r, base),
+                     saves="result")
+
+
+def _pow_exp_grad(g, r, base):
+    return g * r * (np.log(base) if base != 0 else 0)
+
+
+def pow(input, exponent) -> Tensor:
+    """input ** exponent; either may be a number."""
+    if not isinstance(input, Tensor):
+        return apply(PowBackward2, lambda e, base: _power(base, e), exponent, base=input)
+    if isinstance(exponent, Tensor):
+        return binary(PowBackward1, _power, input, exponent)
+    return apply(PowBackward0, _power, input, exponent=exponent)
+
+
+def _power(x, exponent):
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iub" and isinstance(exponent, float):
+        x = x.astype(default_float())
+    if (
+        isinstance(exponent, int | np.integer) and exponent < 0
+        and isinstance(x, np.ndarray) and x.dtype.kind in "iu"
+    ):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return np.power(x, exponent)
+
+
+def rpow(input, other) -> Tensor:
+    return pow(other, input)

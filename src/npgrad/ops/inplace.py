@@ -1,0 +1,147 @@
+"""In-place ops (``add_``, ``mul_``, ``x[i] = v``, ``+=`` …) as torch records them.
+
+An in-place op runs its out-of-place twin on the tensor's current value, writes the result
+into the tensor's memory (so views see it), bumps the shared version counter, and, when the
+graph is being recorded, makes the tensor the output of the new node. A node that saved the
+old value before the change then refuses to run (see ``_defop._check_versions``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import state
+from ._defop import apply, defop
+
+
+def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
+    """Apply ``op(self, *args, **kwargs)`` and store the result in ``self``."""
+    if state.enabled and self._requires_grad:
+        _check_not_leaf(self)
+    recording = state.enabled and (
+        self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    )
+    if not recording:
+        _write(self, op(self, *args, **kwargs)._data)
+        self._version_counter[0] += 1
+        return self
+    if self._base is not None and (self._base._requires_grad or not self._requires_grad):
+        raise RuntimeError(
+            "in-place operations on a view of a tensor that is part of the graph are not "
+            "supported yet: apply the op out of place (y = y * 2) or clone() the view first"
+        )
+    result = op(_before(self), *args, **kwargs)
+    _write(self, result._data)
+    _become_output_of(self, result._grad_fn)
+    return self
+
+
+def _check_not_leaf(t: Tensor) -> None:
+    if t._grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation. "
+            "Wrap the update in `with npgrad.no_grad():` (as optimizers do) or use the "
+            "out-of-place op."
+        )
+    base = t._base
+    if base is not None and base._grad_fn is None and base._requires_grad:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Wrap the update in `with npgrad.no_grad():` or clone() the leaf first."
+        )
+
+
+def _before(t: Tensor) -> Tensor:
+    """A twin of ``t`` holding its value before the op, linked to the same node."""
+    twin = wrap(t._data.copy(), t._grad_fn)
+    twin._output_nr = t._output_nr
+    twin._requires_grad = t._requires_grad
+    if t._grad_fn is None and t._requires_grad:  # a leaf inside enable_grad under no check
+        twin._accumulator = t._accumulator
+    return twin
+
+
+def _write(t: Tensor, data: np.ndarray) -> None:
+    dst = t._data
+    if data.shape != dst.shape:
+        try:
+            shape = np.broadcast_shapes(data.shape, dst.shape)
+        except ValueError:
+            shape = data.shape
+        if shape != dst.shape:
+            raise RuntimeError(
+                f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                f"{list(shape)}: an in-place op can't change the shape of the tensor it writes"
+            )
+    if data.dtype != dst.dtype and not np.can_cast(data.dtype, dst.dtype, "same_kind"):
+        raise RuntimeError(
+            f"result type {data.dtype} can't be cast to the desired output type {dst.dtype}; "
+            "convert the tensor first (x = x.float()) or use the out-of-place op"
+        )
+    if not dst.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location (an expanded tensor). Please clone() the tensor before "
+            "performing the operation."
+        )
+    np.copyto(dst, data, casting="same_kind")
+
+
+def _become_output_of(t: Tensor, node) -> None:
+    """Rebase ``t`` onto the node of its in-place op, carrying retain_grad() along."""
+    old, old_nr = t._grad_fn, t._output_nr
+    t._version_counter[0] += 1
+    t._grad_fn = node
+    t._output_nr = 0
+    t._requires_grad = True
+    if getattr(node, "_result_version", None) is not None:  # it saved its output, now t
+        node._result_version = (t._version_counter, t._version_counter[0])
+    if t._retains_grad:
+        if old is not None and old._retained is not None:
+            old._retained.pop(old_nr, None)
+        node._retain_for(0, t)
+
+
+# --- the out-of-place twins of zero_, fill_ and copy_: the old values get no gradient -------
+ZeroBackward0 = defop("ZeroBackward0", lambda g, r, x: g * 0, saves="none")
+FillBackward2 = defop("FillBackward2", lambda g, r, x, value: g * 0, saves="none")
+FillBackward3 = defop("FillBackward3", lambda g, r, x, v: g * 0, lambda g, r, x, v: g,
+                      saves="none")
+CopyBackwards = defop("CopyBackwards", lambda g, r, x, src: g * 0, lambda g, r, x, src: g,
+                      saves="none")
+
+
+def zeros_of(x: Tensor) -> Tensor:
+    return apply(ZeroBackward0, np.zeros_like, x)
+
+
+def filled(x: Tensor, value) -> Tensor:
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
+        return apply(FillBackward3, _full_like, x, value)
+    return apply(FillBackward2, lambda x, value: np.full_like(x, value), x, value=value)
+
+
+def _full_like(x, value):
+    return np.full_like(x, value)
+
+
+def copied(x: Tensor, src) -> Tensor:
+    src_data = src._data if isinstance(src, Tensor) else np.asarray(src)
+    try:
+        np.broadcast_to(src_data, x._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: the source of shape {list(src_data.shape)} doesn't broadcast to the "
+            f"destination of shape {list(x.shape)}"
+        ) from None
+    return apply(CopyBackwards, _copy_kernel, x, src)
+
+
+def _copy_kernel(x, src):
+    return np.broadcast_to(np.asarray(src, dtype=x.dtype), x.shape).copy()

@@ -1,0 +1,197 @@
+"""Elementwise functions of one tensor, comparisons, ``where`` and ``clamp``.
+
+Rules: ``vjp(grad, result, x)`` in NumPy terms (see ``_defop``); ``result`` is saved where
+the derivative is cheapest from the output (exp, tanh, sigmoid, sqrt, relu).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtype import default_float
+from .._tensor import Tensor, wrap
+from ._defop import apply, defop, promote
+
+
+def _floating(kernel):
+    """Wrap a NumPy kernel so integer and bool inputs compute in the default float dtype."""
+
+    def run(x):
+        if x.dtype.kind not in "fc":
+            x = x.astype(default_float())
+        return kernel(x)
+
+    return run
+
+
+def _sigmoid(x):
+    # exp of a negative number only, so large inputs neither overflow nor warn.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+ExpBackward0 = defop("ExpBackward0", lambda g, r, x: g * r, saves="result")
+LogBackward0 = defop("LogBackward0", lambda g, r, x: g / x)
+SinBackward0 = defop("SinBackward0", lambda g, r, x: g * np.cos(x))
+CosBackward0 = defop("CosBackward0", lambda g, r, x: -g * np.sin(x))
+TanhBackward0 = defop("TanhBackward0", lambda g, r, x: g * (1 - r * r), saves="result")
+SigmoidBackward0 = defop("SigmoidBackward0", lambda g, r, x: g * r * (1 - r), saves="result")
+SqrtBackward0 = defop("SqrtBackward0", lambda g, r, x: g / (2 * r), saves="result")
+# relu'(0) = 0 and abs'(0) = 0, as in torch.
+ReluBackward0 = defop("ReluBackward0", lambda g, r, x: g * (r > 0), saves="result")
+AbsBackward0 = defop("AbsBackward0", lambda g, r, x: g * np.sign(x))
+SignBackward0 = defop("SignBackward0", lambda g, r, x: g * 0, saves="none")
+
+_exp, _log = _floating(np.exp), _floating(np.log)
+_sin, _cos, _tanh = _floating(np.sin), _floating(np.cos), _floating(np.tanh)
+_sqrt, _sigmoid_f = _floating(np.sqrt), _floating(_sigmoid)
+
+
+def exp(input: Tensor) -> Tensor:
+    """e ** input, elementwise."""
+    return apply(ExpBackward0, _exp, input)
+
+
+def log(input: Tensor) -> Tensor:
+    """Natural logarithm, elementwise."""
+    return apply(LogBackward0, _log, input)
+
+
+def sin(input: Tensor) -> Tensor:
+    """Sine, elementwise."""
+    return apply(SinBackward0, _sin, input)
+
+
+def cos(input: Tensor) -> Tensor:
+    """Cosine, elementwise."""
+    return apply(CosBackward0, _cos, input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent, elementwise."""
+    return apply(TanhBackward0, _tanh, input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-input)), elementwise, stable for large |input|."""
+    return apply(SigmoidBackward0, _sigmoid_f, input)
+
+
+def sqrt(input: Tensor) -> Tensor:
+    """Square root, elementwise."""
+    return apply(SqrtBackward0, _sqrt, input)
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0), elementwise."""
+    return apply(ReluBackward0, _relu, input)
+
+
+def _relu(x):
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+def abs(input: Tensor) -> Tensor:
+    """|input|, elementwise."""
+    return apply(AbsBackward0, np.abs, input)
+
+
+absolute = abs
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (zero gradient)."""
+    return apply(SignBackward0, np.sign, input)
+
+
+def _constant_tensor(out) -> Tensor:
+    return wrap(np.asarray(out))
+
+
+# --- comparisons and logic: results are bool and never require grad -----------------------
+def _compare(kernel):
+    def op(input, other) -> Tensor:
+        xa = input._data if isinstance(input, Tensor) else input
+        ya = other._data if isinstance(other, Tensor) else other
+        return _constant_tensor(kernel(*promote(xa, ya)))
+
+    op.__name__ = kernel.__name__
+    return op
+
+
+eq, ne = _compare(np.equal), _compare(np.not_equal)
+gt, ge = _compare(np.greater), _compare(np.greater_equal)
+lt, le = _compare(np.less), _compare(np.less_equal)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+logical_and, logical_or = _compare(np.logical_and), _compare(np.logical_or)
+logical_xor = _compare(np.logical_xor)
+bitwise_and, bitwise_or, bitwise_xor = (
+    _compare(np.bitwise_and), _compare(np.bitwise_or), _compare(np.bitwise_xor)
+)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return _constant_tensor(np.logical_not(input._data))
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    return _constant_tensor(np.invert(input._data))
+
+
+# --- where and clamp ------------------------------------------------------------------------
+WhereBackward0 = defop(
+    "WhereBackward0",
+    None,
+    lambda g, r, condition, x, y: np.where(condition, g, 0),
+    lambda g, r, condition, x, y: np.where(condition, 0, g),
+)
+
+
+def where(condition, input=None, other=None) -> Tensor:
+    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.dtype}; compare first, e.g. where(x > 0, ...)"
+        )
+    xa = input._data if isinstance(input, Tensor) else input
+    ya = other._data if isinstance(other, Tensor) else other
+    xa, ya = promote(xa, ya)
+    return apply(WhereBackward0, lambda c, x, y: np.where(c, xa, ya), cond, input, other)
+
+
+# torch's clamp passes the gradient where min <= x <= max, bounds included.
+ClampBackward1 = defop(
+    "ClampBackward1", lambda g, r, x, min, max: g * _inside(x, min, max)
+)
+
+
+def _inside(x, lo, hi):
+    mask = True
+    if lo is not None:
+        mask = x >= lo
+    if hi is not None:
+        mask = (x <= hi) if mask is True else mask & (x <= hi)
+    return mask
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
+    """Limit each element to [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        raise NotImplementedError("clamp with tensor bounds is not supported yet")
+    return apply(ClampBackward1, _clip, input, min=min, max=max)
+
+
+def _clip(x, min, max):
+    out = np.clip(x, min, max)
+    return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
+
+
+clip = clamp
