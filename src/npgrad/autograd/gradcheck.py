@@ -8,7 +8,6 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from .grad import grad as autograd_grad
-from .grad_mode import no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -28,15 +27,14 @@ def _numerical_jacobian(func, inputs: tuple, index: int, eps: float) -> list[np.
     x = inputs[index]
     flat = x._data.reshape(-1)  # a view: perturbing it perturbs the input
     columns = []
-    with no_grad():
-        for k in range(flat.size):
-            original = flat[k]
-            flat[k] = original + eps
-            plus = [o._data.astype(np.float64).ravel() for o in _as_tuple(func(*inputs))]
-            flat[k] = original - eps
-            minus = [o._data.astype(np.float64).ravel() for o in _as_tuple(func(*inputs))]
-            flat[k] = original
-            columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    for k in range(flat.size):
+        original = flat[k]
+        flat[k] = original + eps
+        plus = [o._data.astype(np.float64).ravel() for o in _as_tuple(func(*inputs))]
+        flat[k] = original - eps
+        minus = [o._data.astype(np.float64).ravel() for o in _as_tuple(func(*inputs))]
+        flat[k] = original
+        columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     n_out = len(columns[0]) if columns else len(_as_tuple(func(*inputs)))
     return [
         np.stack([c[j] for c in columns], axis=1) if columns else

@@ -22,9 +22,10 @@ import numpy as np
 from .._dtype import result_type
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import state
-from ..autograd.node import _FREED, Node, _sequence, edge_of
+from ..autograd.node import _FREED, Node, _sequence, accumulator
 
 _ndarray = np.ndarray
+_new = object.__new__
 _asarray = np.asarray
 
 
@@ -149,7 +150,13 @@ def binary(cls: type, kernel, x, y) -> Tensor:
     """``apply`` for elementwise ops of two operands, with torch's type promotion."""
     xa = x._data if isinstance(x, Tensor) else x
     ya = y._data if isinstance(y, Tensor) else y
-    if not (type(xa) is _ndarray and type(ya) is _ndarray and xa.dtype is ya.dtype):
+    if type(xa) is _ndarray:
+        if type(ya) is _ndarray:
+            if xa.dtype is not ya.dtype:
+                xa, ya = promote(xa, ya)
+        elif not _weak_fits(ya, xa):
+            xa, ya = promote(xa, ya)
+    elif type(ya) is not _ndarray or not _weak_fits(xa, ya):
         xa, ya = promote(xa, ya)
     out = kernel(xa, ya)
     if type(out) is not _ndarray:
@@ -159,6 +166,14 @@ def binary(cls: type, kernel, x, y) -> Tensor:
     ):
         return link(cls, out, (x, y), _NO_PARAMS)
     return wrap(out)
+
+
+def _weak_fits(scalar, array: _ndarray) -> bool:
+    """True when NumPy already gives torch's dtype for ``array`` op ``scalar`` (a Python
+    float with a floating array, a Python int with an integer or floating array)."""
+    kind = array.dtype.kind
+    t = type(scalar)
+    return (t is float and kind in "fc") or (t is int and kind in "iufc")
 
 
 def promote(xa, ya):
@@ -192,22 +207,33 @@ _NO_PARAMS: dict = {}
 
 def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     """Make the output tensor of a recorded op together with its node."""
-    node = object.__new__(cls)
-    node._edges = tuple(edge_of(t) if isinstance(t, Tensor) else None for t in inputs)
+    node = _new(cls)
+    edges = []
+    versions = [] if cls._saves_inputs else None
+    for t in inputs:
+        if isinstance(t, Tensor):
+            fn = t._grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            elif t._requires_grad:
+                edges.append((accumulator(t), 0))
+            else:
+                edges.append(None)
+            if versions is not None:
+                versions.append(t._version_counter[0])
+        else:
+            edges.append(None)
+            if versions is not None:
+                versions.append(None)
+    node._edges = edges
     node._seq = next(_sequence)
     node._shape = out.shape
     node._dtype = out.dtype
     node._tensor_hooks = None
     node._retained = None
     node._params = params
-    if cls._saves_inputs:
-        node._saved = inputs
-        node._versions = tuple(
-            t._version_counter[0] if isinstance(t, Tensor) else None for t in inputs
-        )
-    else:
-        node._saved = None
-        node._versions = None
+    node._saved = inputs if versions is not None else None
+    node._versions = versions
     result = wrap(out, node)
     if cls._saves_result:
         node._result = out

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor
-from ._defop import apply, binary, defop
+from ._defop import apply, binary, defop, promote
 
 AddBackward0 = defop("AddBackward0", lambda g, r, x, y: g, lambda g, r, x, y: g, saves="none")
 SubBackward0 = defop("SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none")
@@ -19,6 +19,7 @@ DivBackward0 = defop(
     "DivBackward0", lambda g, r, x, y: g / y, lambda g, r, x, y: -g * x / (y * y)
 )
 NegBackward0 = defop("NegBackward0", lambda g, r, x: -g, saves="none")
+RsubBackward1 = defop("RsubBackward1", lambda g, r, x, other, alpha: -alpha * g, saves="none")
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -40,7 +41,14 @@ subtract = sub
 
 def rsub(input, other, *, alpha=1) -> Tensor:
     """other - alpha * input."""
-    return sub(other, input, alpha=alpha)
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    return apply(RsubBackward1, _rsub, input, other=other, alpha=alpha)
+
+
+def _rsub(x, other, alpha):
+    x, other = promote(x, other)
+    return np.subtract(other, x * alpha if alpha != 1 else x)
 
 
 def mul(input, other) -> Tensor:
