@@ -111,8 +111,8 @@ def test_leaf_rules(lib):
 
 
 def test_seed_example_runs(capsys):
-    from pathlib import Path
     import runpy
+    from pathlib import Path
 
     runpy.run_path(str(Path(__file__).parents[1] / "examples" / "seed.py"), run_name="__main__")
     out = capsys.readouterr().out

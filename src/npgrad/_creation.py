@@ -38,8 +38,9 @@ def _infer(data, dtype) -> np.ndarray:
         if arr.dtype.kind == "f":
             arr = arr.astype(_dtype.default_float())
         elif arr.dtype.kind == "c":
-            arr = arr.astype(np.complex64 if _dtype.default_float() == np.float32 else
-                             np.complex128)
+            arr = arr.astype(
+                np.complex64 if _dtype.default_float() == np.float32 else np.complex128
+            )
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
         elif arr.dtype.kind not in "b":
@@ -153,10 +154,12 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return _like(np.zeros, input, dtype, requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None):
-    return _like(lambda shape, v, dtype: np.full(shape, v, dtype), input, dtype,
-                 requires_grad, fill_value)
+def full_like(
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None
+):
+    return _like(
+        lambda shape, v, dtype: np.full(shape, v, dtype), input, dtype, requires_grad, fill_value
+    )
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -221,8 +224,9 @@ def randint(low, high=None, size=(), *, dtype=None, device=None, requires_grad=F
     if not isinstance(size, tuple | list):
         raise TypeError("randint() size must be a tuple of ints, e.g. (3,)")
     dt = np.int64 if dtype is None else _dtype.to_numpy(dtype)
-    return _leaf(_Random.generator.integers(low, high, size=_size(tuple(size))).astype(dt),
-                 requires_grad)
+    return _leaf(
+        _Random.generator.integers(low, high, size=_size(tuple(size))).astype(dt), requires_grad
+    )
 
 
 def rand_like(input, *, dtype=None, requires_grad=False):

@@ -45,7 +45,12 @@ def _body(data: np.ndarray) -> str:
         sample = data if data.size <= 1000 else _edges(data)
         formatter = {"float_kind": _float_formatter(sample.astype(np.float64))}
     return np.array2string(
-        data, separator=", ", prefix=_PREFIX, formatter=formatter, threshold=1000, edgeitems=3,
+        data,
+        separator=", ",
+        prefix=_PREFIX,
+        formatter=formatter,
+        threshold=1000,
+        edgeitems=3,
         max_line_width=80,
     )
 

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 
 from . import _dtype
-from .autograd.grad_mode import state
 from .autograd.node import RemovableHandle
 
 _new = object.__new__
@@ -51,6 +50,7 @@ class Tensor:
         "_grad",
         "_version_counter",  # [int], shared with views, bumped by in-place ops
         "_base",  # the tensor this one is a view of
+        "_view_fn",  # base -> this view (set only on views)
         "_accumulator",  # weak reference to the leaf's AccumulateGrad node
         "_hooks",  # a leaf's gradient hooks
         "_retains_grad",
@@ -73,13 +73,15 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can "
-                                       "require gradients")
+        self._set_requires_grad(
+            value, "only Tensors of floating point and complex dtype can require gradients"
+        )
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only) and return self."""
-        self._set_requires_grad(requires_grad,
-                                "only Tensors of floating point dtype can require gradients")
+        self._set_requires_grad(
+            requires_grad, "only Tensors of floating point dtype can require gradients"
+        )
         return self
 
     def _set_requires_grad(self, value: bool, dtype_message: str) -> None:

@@ -88,8 +88,9 @@ def _send(buffers: dict, heap: list, edge, grad) -> None:
 
 def _reduce(node, grad):
     if node._multi:
-        return [None if g is None else _fit(g, s, d)
-                for g, s, d in zip(grad, node._shape, node._dtype)]
+        return [
+            None if g is None else _fit(g, s, d) for g, s, d in zip(grad, node._shape, node._dtype)
+        ]
     return _fit(grad, node._shape, node._dtype)
 
 
@@ -192,8 +193,10 @@ def _plan_capture(buffers: dict, inputs: list):
     while stack:
         node, children_done = stack.pop()
         if children_done:
-            if any(e is not None and (e[0] in leads_to_capture or e[0] in captures)
-                   for e in node._edges):
+            if any(
+                e is not None and (e[0] in leads_to_capture or e[0] in captures)
+                for e in node._edges
+            ):
                 leads_to_capture.add(node)
             continue
         if node in visited:

@@ -8,6 +8,7 @@ from .._tensor import Tensor, wrap
 from .grad_mode import no_grad, state
 from .node import _FREED, Node, _sequence, edge_of
 
+
 def _second_backward_message() -> str:
     from ..ops._defop import SECOND_BACKWARD
 
@@ -113,8 +114,10 @@ class BackwardCFunction(Node):
                 out.append(None)
                 continue
             if not isinstance(g, Tensor):
-                raise TypeError(f"function {name} returned a gradient of type "
-                                f"{type(g).__name__} at index {i}; expected a Tensor or None")
+                raise TypeError(
+                    f"function {name} returned a gradient of type "
+                    f"{type(g).__name__} at index {i}; expected a Tensor or None"
+                )
             shape = edge[0]._shape if not edge[0]._multi else edge[0]._shape[edge[1]]
             try:
                 ok = np.broadcast_shapes(g.shape, shape) == g._data.shape
@@ -171,9 +174,7 @@ class Function:
         ctx = FunctionCtx()
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
         ctx._inputs = is_tensor
-        ctx.needs_input_grad = tuple(
-            t and a._requires_grad for t, a in zip(is_tensor, args)
-        )
+        ctx.needs_input_grad = tuple(t and a._requires_grad for t, a in zip(is_tensor, args))
         with no_grad():
             if _has_setup_context(cls):
                 output = cls.forward(*args, **kwargs)

@@ -10,8 +10,14 @@ from .._tensor import Tensor, wrap
 from . import engine
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None) -> None:
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
     """Accumulate into the leaves' ``.grad`` the sum of vᵀJ over ``tensors`` (v from
     ``grad_tensors``; None stands for 1 and is allowed for one-element tensors only)."""
     tensors = _as_tuple(tensors)
@@ -46,14 +52,24 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             engine.accumulate(t, g, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False,
-         materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` (vᵀJ with v = ``grad_outputs``)
     as a tuple, without touching any ``.grad``."""
     if is_grads_batched:
-        raise NotImplementedError("is_grads_batched=True is not supported yet; loop over "
-                                  "the batch of grad_outputs instead")
+        raise NotImplementedError(
+            "is_grads_batched=True is not supported yet; loop over "
+            "the batch of grad_outputs instead"
+        )
     if materialize_grads and allow_unused is False:
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, "
@@ -111,9 +127,7 @@ def _check_inputs(inputs, where: str) -> list:
         raise RuntimeError(f"`inputs` argument to `{where}()` cannot be empty.")
     for t in inputs:
         if not isinstance(t, Tensor):
-            raise RuntimeError(
-                f"all inputs have to be Tensors, but got {type(t).__name__}"
-            )
+            raise RuntimeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
     return inputs
 
 
@@ -146,9 +160,7 @@ def _make_seeds(outputs: tuple, grads, create_graph: bool) -> list:
             seeds.append(wrap(seed) if create_graph else seed)
             continue
         if not isinstance(g, Tensor):
-            raise TypeError(
-                f"gradients can be either Tensors or None, but got {type(g).__name__}"
-            )
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         if g._data.shape != out._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "

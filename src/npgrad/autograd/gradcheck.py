@@ -37,8 +37,9 @@ def _numerical_jacobian(func, inputs: tuple, index: int, eps: float) -> list[np.
         columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     n_out = len(columns[0]) if columns else len(_as_tuple(func(*inputs)))
     return [
-        np.stack([c[j] for c in columns], axis=1) if columns else
-        np.zeros((_as_tuple(func(*inputs))[j].numel(), 0))
+        np.stack([c[j] for c in columns], axis=1)
+        if columns
+        else np.zeros((_as_tuple(func(*inputs))[j].numel(), 0))
         for j in range(n_out)
     ]
 
@@ -52,16 +53,26 @@ def _analytical_jacobian(outputs: tuple, inputs: tuple, index: int) -> list[np.n
             for r in range(out.numel()):
                 v = np.zeros(out.numel(), dtype=out._data.dtype)
                 v[r] = 1
-                (g,) = autograd_grad(out, x, wrap(v.reshape(out._data.shape)),
-                                     retain_graph=True, allow_unused=True)
+                (g,) = autograd_grad(
+                    out, x, wrap(v.reshape(out._data.shape)), retain_graph=True, allow_unused=True
+                )
                 if g is not None:
                     rows[r] = g._data.ravel()
         result.append(rows)
     return result
 
 
-def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, fast_mode: bool = False, **_ignored) -> bool:
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast_mode: bool = False,
+    **_ignored,
+) -> bool:
     """Compare the gradients of ``func`` at ``inputs`` with central finite differences.
 
     Returns True when they agree; otherwise raises ``GradcheckError`` (or returns False with
@@ -98,8 +109,17 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, **_ignored) -> bool:
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_ignored,
+) -> bool:
     """Check second derivatives: gradcheck of the map (inputs, v) -> vᵀJ."""
     inputs = _as_tuple(inputs)
     outputs = _as_tuple(func(*inputs))
@@ -117,10 +137,23 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         xs, vs = args[:n], args[n:]
         outs = _as_tuple(func(*xs))
         diff = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
-        grads = autograd_grad([o for o, _ in diff], [xs[i] for i in indices],
-                              [v for _, v in diff], create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else wrap(np.zeros(xs[i]._data.shape))
-                     for g, i in zip(grads, indices))
+        grads = autograd_grad(
+            [o for o, _ in diff],
+            [xs[i] for i in indices],
+            [v for _, v in diff],
+            create_graph=True,
+            allow_unused=True,
+        )
+        return tuple(
+            g if g is not None else wrap(np.zeros(xs[i]._data.shape))
+            for g, i in zip(grads, indices)
+        )
 
-    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_derivative,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

@@ -106,8 +106,9 @@ def defop(name: str, *vjps, saves: str = "inputs", base: type = OpNode) -> type:
     differentiable), and what the rules need saved: "inputs", "result", "both" or "none"."""
     attrs = {
         "__slots__": (),
-        "_vjps": tuple(v if v is not None else _not_differentiable(name, i) for i, v in
-                       enumerate(vjps)),
+        "_vjps": tuple(
+            v if v is not None else _not_differentiable(name, i) for i, v in enumerate(vjps)
+        ),
         "_saves_inputs": saves in ("inputs", "both"),
         "_saves_result": saves in ("result", "both"),
     }

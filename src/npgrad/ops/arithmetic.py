@@ -15,9 +15,7 @@ from ._defop import apply, binary, defop, promote
 AddBackward0 = defop("AddBackward0", lambda g, r, x, y: g, lambda g, r, x, y: g, saves="none")
 SubBackward0 = defop("SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none")
 MulBackward0 = defop("MulBackward0", lambda g, r, x, y: g * y, lambda g, r, x, y: g * x)
-DivBackward0 = defop(
-    "DivBackward0", lambda g, r, x, y: g / y, lambda g, r, x, y: -g * x / (y * y)
-)
+DivBackward0 = defop("DivBackward0", lambda g, r, x, y: g / y, lambda g, r, x, y: -g * x / (y * y))
 NegBackward0 = defop("NegBackward0", lambda g, r, x: -g, saves="none")
 RsubBackward1 = defop("RsubBackward1", lambda g, r, x, other, alpha: -alpha * g, saves="none")
 
@@ -111,8 +109,9 @@ PowBackward1 = defop(
     lambda g, r, x, y: _pow_base_grad(g, r, x, y),
     saves="both",
 )
-PowBackward2 = defop("PowBackward2", lambda g, r, x, base: _pow_exp_grad(g, r, base),
-                     saves="result")
+PowBackward2 = defop(
+    "PowBackward2", lambda g, r, x, base: _pow_exp_grad(g, r, base), saves="result"
+)
 
 
 def _pow_exp_grad(g, r, base):
@@ -132,8 +131,10 @@ def _power(x, exponent):
     if isinstance(x, np.ndarray) and x.dtype.kind in "iub" and isinstance(exponent, float):
         x = x.astype(default_float())
     if (
-        isinstance(exponent, int | np.integer) and exponent < 0
-        and isinstance(x, np.ndarray) and x.dtype.kind in "iu"
+        isinstance(exponent, int | np.integer)
+        and exponent < 0
+        and isinstance(x, np.ndarray)
+        and x.dtype.kind in "iu"
     ):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return np.power(x, exponent)

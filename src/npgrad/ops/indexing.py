@@ -26,9 +26,7 @@ def convert_index(index) -> tuple[tuple, bool]:
             i = np.asarray(i)
         if isinstance(i, np.ndarray):
             if i.dtype.kind not in "iub":
-                raise IndexError(
-                    "tensors used as indices must be long, int, byte or bool tensors"
-                )
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             advanced = True
         elif not (i is None or i is Ellipsis or isinstance(i, int | slice | np.integer)):
             raise IndexError(
@@ -52,8 +50,9 @@ def _node_for(index: tuple, advanced: bool) -> type:
 def unindex(g, index: tuple, shape: tuple, advanced: bool):
     """Zeros of ``shape`` with ``g`` added at ``index`` (the adjoint of ``x[index]``)."""
     if isinstance(g, Tensor):
-        return apply(IndexBackwardBackward0, _unindex, g, index=index, shape=shape,
-                     advanced=advanced)
+        return apply(
+            IndexBackwardBackward0, _unindex, g, index=index, shape=shape, advanced=advanced
+        )
     return _unindex(g, index, shape, advanced)
 
 
@@ -85,11 +84,17 @@ def getitem(input: Tensor, index) -> Tensor:
 
     idx, advanced = convert_index(index)
     try:
-        out = apply(_node_for(idx, advanced), _take, input, index=idx,
-                    shape=input._data.shape, advanced=advanced)
+        out = apply(
+            _node_for(idx, advanced),
+            _take,
+            input,
+            index=idx,
+            shape=input._data.shape,
+            advanced=advanced,
+        )
     except IndexError as e:
         raise IndexError(f"{e} (indexing a tensor of shape {list(input.shape)})") from None
-    return out if advanced else as_view(out, input)
+    return out if advanced else as_view(out, input, lambda b: b[idx])
 
 
 def _take(x, index, shape, advanced):

@@ -26,15 +26,51 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
         _write(self, op(self, *args, **kwargs)._data)
         self._version_counter[0] += 1
         return self
-    if self._base is not None and (self._base._requires_grad or not self._requires_grad):
-        raise RuntimeError(
-            "in-place operations on a view of a tensor that is part of the graph are not "
-            "supported yet: apply the op out of place (y = y * 2) or clone() the view first"
-        )
+    if self._base is not None:
+        return _inplace_on_view(self, op, *args, **kwargs)
     result = op(_before(self), *args, **kwargs)
     _write(self, result._data)
     _become_output_of(self, result._grad_fn)
     return self
+
+
+def _inplace_on_view(view: Tensor, op, *args, **kwargs) -> Tensor:
+    """An in-place op on a view rewrites its base: the base becomes the output of a
+    CopySlices node (old base outside the view, op result inside), and the view is
+    re-derived from the new base."""
+    base, view_fn = view._base, view._view_fn
+    old_base = _before(base)
+    new_values = op(view_fn(old_base), *args, **kwargs)
+    keep = np.ones(base._data.shape, dtype=bool)
+    region = view_fn(keep)
+    if not np.shares_memory(region, keep):
+        raise RuntimeError(
+            "this in-place op on a view can't be recorded (the view is not a simple region of "
+            "its base); clone() the view or use the out-of-place op"
+        )
+    region[...] = False
+    new_base = apply(CopySlicesView, _paste, old_base, new_values, view_fn=view_fn, keep=keep)
+    _write(view, new_values._data)
+    _become_output_of(base, new_base._grad_fn)
+    rederived = view_fn(base)
+    view._grad_fn = rederived._grad_fn
+    view._output_nr = rederived._output_nr
+    view._requires_grad = True
+    return view
+
+
+def _paste(base, values, view_fn, keep):
+    out = base.copy()
+    view_fn(out)[...] = values
+    return out
+
+
+CopySlicesView = defop(
+    "CopySlices",
+    lambda g, r, base, values, view_fn, keep: g * keep,
+    lambda g, r, base, values, view_fn, keep: view_fn(g),
+    saves="none",
+)
 
 
 def _check_not_leaf(t: Tensor) -> None:
@@ -106,10 +142,10 @@ def _become_output_of(t: Tensor, node) -> None:
 # --- the out-of-place twins of zero_, fill_ and copy_: the old values get no gradient -------
 ZeroBackward0 = defop("ZeroBackward0", lambda g, r, x: g * 0, saves="none")
 FillBackward2 = defop("FillBackward2", lambda g, r, x, value: g * 0, saves="none")
-FillBackward3 = defop("FillBackward3", lambda g, r, x, v: g * 0, lambda g, r, x, v: g,
-                      saves="none")
-CopyBackwards = defop("CopyBackwards", lambda g, r, x, src: g * 0, lambda g, r, x, src: g,
-                      saves="none")
+FillBackward3 = defop("FillBackward3", lambda g, r, x, v: g * 0, lambda g, r, x, v: g, saves="none")
+CopyBackwards = defop(
+    "CopyBackwards", lambda g, r, x, src: g * 0, lambda g, r, x, src: g, saves="none"
+)
 
 
 def zeros_of(x: Tensor) -> Tensor:

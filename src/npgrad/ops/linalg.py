@@ -113,8 +113,10 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     _expect_dims("bmm", input, 3, "batch1")
     _expect_dims("bmm", mat2, 3, "batch2")
     if input.shape[0] != mat2.shape[0]:
-        raise RuntimeError("bmm: batch1 and batch2 must have the same batch size, got "
-                           f"{input.shape[0]} and {mat2.shape[0]}")
+        raise RuntimeError(
+            "bmm: batch1 and batch2 must have the same batch size, got "
+            f"{input.shape[0]} and {mat2.shape[0]}"
+        )
     return binary(BmmBackward0, np.matmul, input, mat2)
 
 

@@ -126,7 +126,9 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 logical_and, logical_or = _compare(np.logical_and), _compare(np.logical_or)
 logical_xor = _compare(np.logical_xor)
 bitwise_and, bitwise_or, bitwise_xor = (
-    _compare(np.bitwise_and), _compare(np.bitwise_or), _compare(np.bitwise_xor)
+    _compare(np.bitwise_and),
+    _compare(np.bitwise_or),
+    _compare(np.bitwise_xor),
 )
 
 
@@ -166,9 +168,7 @@ def where(condition, input=None, other=None) -> Tensor:
 
 
 # torch's clamp passes the gradient where min <= x <= max, bounds included.
-ClampBackward1 = defop(
-    "ClampBackward1", lambda g, r, x, min, max: g * _inside(x, min, max)
-)
+ClampBackward1 = defop("ClampBackward1", lambda g, r, x, min, max: g * _inside(x, min, max))
 
 
 def _inside(x, lo, hi):

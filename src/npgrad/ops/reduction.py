@@ -32,11 +32,19 @@ def _unreduce(g, dims: tuple, keepdim: bool, shape: tuple):
     return np.broadcast_to(g, shape)
 
 
-SumBackward0 = defop("SumBackward0", lambda g, r, x, dims, keepdim, shape, dtype:
-                     _unreduce(g, dims, keepdim, shape), saves="none")
+SumBackward0 = defop(
+    "SumBackward0",
+    lambda g, r, x, dims, keepdim, shape, dtype: _unreduce(g, dims, keepdim, shape),
+    saves="none",
+)
 SumBackward1 = defop("SumBackward1", *SumBackward0._vjps, saves="none")
-MeanBackward0 = defop("MeanBackward0", lambda g, r, x, dims, keepdim, shape, dtype:
-                      _unreduce(g, dims, keepdim, shape) / _count(shape, dims), saves="none")
+MeanBackward0 = defop(
+    "MeanBackward0",
+    lambda g, r, x, dims, keepdim, shape, dtype: (
+        _unreduce(g, dims, keepdim, shape) / _count(shape, dims)
+    ),
+    saves="none",
+)
 MeanBackward1 = defop("MeanBackward1", *MeanBackward0._vjps, saves="none")
 
 
@@ -52,8 +60,7 @@ def _sum_kernel(x, dims, keepdim, shape, dtype):
 
 
 def _mean_kernel(x, dims, keepdim, shape, dtype):
-    return np.mean(x, axis=dims, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype,
-                                                                      copy=False)
+    return np.mean(x, axis=dims, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype, copy=False)
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -63,8 +70,9 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     if dtype is None and input._data.dtype.kind in "bi" and input._data.dtype != np.int64:
         dtype = np.int64  # torch sums integers and bools as int64
     dtype = None if dtype is None else to_numpy(dtype)
-    return apply(node, _sum_kernel, input, dims=dims, keepdim=keepdim,
-                 shape=input._data.shape, dtype=dtype)
+    return apply(
+        node, _sum_kernel, input, dims=dims, keepdim=keepdim, shape=input._data.shape, dtype=dtype
+    )
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -78,5 +86,6 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     node = MeanBackward0 if dim is None else MeanBackward1
     dims = normalize_dims(dim, input.ndim)
     dtype = None if dtype is None else to_numpy(dtype)
-    return apply(node, _mean_kernel, input, dims=dims, keepdim=keepdim,
-                 shape=input._data.shape, dtype=dtype)
+    return apply(
+        node, _mean_kernel, input, dims=dims, keepdim=keepdim, shape=input._data.shape, dtype=dtype
+    )

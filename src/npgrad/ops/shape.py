@@ -14,11 +14,16 @@ from .._tensor import Tensor, _wrap_dim
 from ._defop import apply, defop
 
 
-def as_view(out: Tensor, input: Tensor) -> Tensor:
-    """Mark ``out`` as a view of ``input``: same version counter, same base."""
+def as_view(out: Tensor, input: Tensor, view_fn) -> Tensor:
+    """Mark ``out`` as a view of ``input``: same version counter, same base, and
+    ``view_fn`` (base -> view, on arrays or tensors) to replay it after an in-place op."""
     if np.may_share_memory(out._data, input._data):
         out._version_counter = input._version_counter
-        out._base = input._base if input._base is not None else input
+        if input._base is None:
+            out._base, out._view_fn = input, view_fn
+        else:
+            inner = input._view_fn
+            out._base, out._view_fn = input._base, lambda b: view_fn(inner(b))
     return out
 
 
@@ -32,20 +37,20 @@ def _reshape(x, shape):
     try:
         return np.reshape(x, shape)
     except ValueError:
-        raise RuntimeError(
-            f"shape '{list(shape)}' is invalid for input of size {x.size}"
-        ) from None
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
 
 
-ViewBackward0 = defop("ViewBackward0", lambda g, r, x, shape, in_shape: np.reshape(g, in_shape),
-                      saves="none")
+ViewBackward0 = defop(
+    "ViewBackward0", lambda g, r, x, shape, in_shape: np.reshape(g, in_shape), saves="none"
+)
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when the layout allows; -1 is inferred)."""
     shape = _shape_arg(shape)
-    return as_view(apply(ViewBackward0, _reshape, input, shape=shape,
-                         in_shape=input._data.shape), input)
+    out = apply(ViewBackward0, _reshape, input, shape=shape, in_shape=input._data.shape)
+    new_shape = out._data.shape
+    return as_view(out, input, lambda b: np.reshape(b, new_shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
@@ -71,8 +76,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return input
-    merged = int(np.prod(shape[start:end + 1]))
-    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def _perm_grad(g, r, x, dims):
@@ -99,7 +104,8 @@ def permute(input: Tensor, *dims) -> Tensor:
     dims = tuple(_wrap_dim(d, ndim) for d in dims)
     if len(set(dims)) != ndim:
         raise RuntimeError(f"permute(): duplicate dims are not allowed, got {list(dims)}")
-    return as_view(apply(PermuteBackward0, _permute, input, dims=dims), input)
+    out = apply(PermuteBackward0, _permute, input, dims=dims)
+    return as_view(out, input, lambda b: np.transpose(b, dims))
 
 
 def _permute(x, dims):
@@ -112,7 +118,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
     if not ndim:
         return apply(TransposeBackward0, lambda x, dim0, dim1: x, input, dim0=0, dim1=0)
-    return as_view(apply(TransposeBackward0, np.swapaxes, input, dim0=d0, dim1=d1), input)
+    out = apply(TransposeBackward0, np.swapaxes, input, dim0=d0, dim1=d1)
+    return as_view(out, input, lambda b: np.swapaxes(b, d0, d1))
 
 
 swapaxes = swapdims = transpose
@@ -125,7 +132,7 @@ def t(input: Tensor) -> Tensor:
             f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D; use "
             "transpose(dim0, dim1) or mT"
         )
-    return as_view(apply(TBackward0, np.transpose, input), input)
+    return as_view(apply(TBackward0, np.transpose, input), input, np.transpose)
 
 
 def T(input: Tensor) -> Tensor:
@@ -136,8 +143,10 @@ def T(input: Tensor) -> Tensor:
 def mT(input: Tensor) -> Tensor:
     """The last two dimensions swapped (``x.mT``)."""
     if input._data.ndim < 2:
-        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
-                           f"Got {input.ndim}-D tensor.")
+        raise RuntimeError(
+            "tensor.mT is only supported on matrices or batches of matrices. "
+            f"Got {input.ndim}-D tensor."
+        )
     return transpose(input, -2, -1)
 
 
@@ -153,7 +162,8 @@ SqueezeBackward1 = defop("SqueezeBackward1", *SqueezeBackward0._vjps, saves="non
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
     d = _wrap_dim(dim, input._data.ndim + 1)
-    return as_view(apply(UnsqueezeBackward0, _unsqueeze, input, dim=d), input)
+    out = apply(UnsqueezeBackward0, _unsqueeze, input, dim=d)
+    return as_view(out, input, lambda b: np.expand_dims(b, d))
 
 
 def _unsqueeze(x, dim):
@@ -170,8 +180,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         node = SqueezeBackward1
         axes = tuple(d for d in (_wrap_dim(d, len(shape)) for d in dims) if shape and shape[d] == 1)
     new_shape = tuple(s for i, s in enumerate(shape) if i not in axes)
-    return as_view(apply(node, lambda x, in_shape: np.reshape(x, new_shape), input,
-                         in_shape=shape), input)
+    out = apply(node, lambda x, in_shape: np.reshape(x, new_shape), input, in_shape=shape)
+    return as_view(out, input, lambda b: np.reshape(b, new_shape))
 
 
 ExpandBackward0 = defop("ExpandBackward0", lambda g, r, x, shape: g, saves="none")
@@ -187,9 +197,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
             f"the number of dimensions in the tensor ({len(shape)})"
         )
     lead = len(sizes) - len(shape)
-    target = tuple(
-        shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
-    )
+    target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     try:
         np.broadcast_shapes(shape, target)
     except ValueError:
@@ -197,7 +205,8 @@ def expand(input: Tensor, *sizes) -> Tensor:
             f"The expanded size of the tensor ({list(target)}) must match the existing size "
             f"({list(shape)}) at each non-singleton dimension"
         ) from None
-    return as_view(apply(ExpandBackward0, np.broadcast_to, input, shape=target), input)
+    out = apply(ExpandBackward0, np.broadcast_to, input, shape=target)
+    return as_view(out, input, lambda b: np.broadcast_to(b, target))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
