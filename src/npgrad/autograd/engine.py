@@ -37,6 +37,9 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
 
     previous_mode = state.enabled
     state.enabled = create_graph
+    # torch's kernels don't warn about log(0) or 0/0 in a backward pass; NumPy's would.
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -66,6 +69,7 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
                     if needed is None or edge[0] in needed or edge[0] in captures:
                         _send(buffers, heap, edge, g)
     finally:
+        errstate.__exit__(None, None, None)
         state.enabled = previous_mode
     return captured
 

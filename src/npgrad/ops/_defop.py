@@ -49,14 +49,14 @@ class OpNode(Node):
         elif create_graph:
             inputs = saved
         else:
-            inputs = tuple(s._data if isinstance(s, Tensor) else s for s in saved)
+            inputs = [s._data if isinstance(s, Tensor) else s for s in saved]
         if create_graph and result is not None:
             result = wrap(result, self)
         params = self._params
-        return tuple(
-            None if edge is None else vjp(grad, result, *inputs, **params)
-            for edge, vjp in zip(self._edges, self._vjps)
-        )
+        grads = []
+        for edge, vjp in zip(self._edges, self._vjps):
+            grads.append(None if edge is None else vjp(grad, result, *inputs, **params))
+        return grads
 
     def _release(self) -> None:
         if self._saved is not None or self._result is not None:

@@ -33,7 +33,7 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def _reshape(x, shape):
+def _reshape(x, shape, in_shape=None):
     try:
         return np.reshape(x, shape)
     except ValueError:
@@ -118,8 +118,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
     if not ndim:
         return apply(TransposeBackward0, lambda x, dim0, dim1: x, input, dim0=0, dim1=0)
-    out = apply(TransposeBackward0, np.swapaxes, input, dim0=d0, dim1=d1)
+    out = apply(TransposeBackward0, _swapaxes, input, dim0=d0, dim1=d1)
     return as_view(out, input, lambda b: np.swapaxes(b, d0, d1))
+
+
+def _swapaxes(x, dim0, dim1):
+    return np.swapaxes(x, dim0, dim1)
 
 
 swapaxes = swapdims = transpose

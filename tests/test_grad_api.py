@@ -1,0 +1,427 @@
+"""torch.autograd.grad, with torch as the oracle.
+
+Each test body is a function of ``m`` (the module: torch or npgrad); the helpers run it
+under both and compare what comes back.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import npgrad
+
+MODULES = (torch, npgrad)
+
+
+def canon(obj):
+    """Plain, comparable data for what a test body returned under either library."""
+    if isinstance(obj, (torch.Tensor, npgrad.Tensor)):
+        fn = obj.grad_fn
+        return {
+            "values": np.array(obj.detach().numpy(), copy=True),
+            "dtype": str(obj.dtype).split(".")[-1],
+            "requires_grad": obj.requires_grad,
+            "is_leaf": obj.is_leaf,
+            "grad_fn": None if fn is None else fn.name(),
+        }
+    if isinstance(obj, (torch.dtype, npgrad.dtype)):
+        return str(obj).split(".")[-1]
+    if isinstance(obj, dict):
+        return {k: canon(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return ("tuple", [canon(v) for v in obj])
+    if isinstance(obj, list):
+        return ("list", [canon(v) for v in obj])
+    return obj
+
+
+def check_same(ref, got, path="result"):
+    if isinstance(ref, dict):
+        assert isinstance(got, dict), f"{path}: {got!r} is not a dict"
+        assert ref.keys() == got.keys(), f"{path}: keys {got.keys()} != {ref.keys()}"
+        for k in ref:
+            check_same(ref[k], got[k], f"{path}[{k!r}]")
+    elif isinstance(ref, tuple):
+        assert isinstance(got, tuple) and got[0] == ref[0], f"{path}: {got!r} vs {ref!r}"
+        assert len(got[1]) == len(ref[1]), f"{path}: length {len(got[1])} != {len(ref[1])}"
+        for i, (r, g) in enumerate(zip(ref[1], got[1])):
+            check_same(r, g, f"{path}[{i}]")
+    elif isinstance(ref, np.ndarray):
+        assert isinstance(got, np.ndarray), f"{path}: {got!r} is not an array"
+        assert got.shape == ref.shape, f"{path}: shape {got.shape} != {ref.shape}"
+        if ref.dtype.kind in "fc":
+            np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6, err_msg=path)
+        else:
+            np.testing.assert_array_equal(got, ref, err_msg=path)
+    elif isinstance(ref, float):
+        assert got == pytest.approx(ref, rel=1e-5, abs=1e-6, nan_ok=True), f"{path}: {got}"
+    else:
+        assert got == ref, f"{path}: npgrad gave {got!r}, torch gave {ref!r}"
+
+
+def same(fn):
+    """Run ``fn(torch)`` and ``fn(npgrad)`` and check that they return the same things."""
+    ref = canon(fn(torch))
+    got = canon(fn(npgrad))
+    check_same(ref, got)
+    return got
+
+
+def raises_same(fn, exc_type, *keys):
+    """Both libraries raise exactly ``exc_type`` with a message holding every key term."""
+    for m in MODULES:
+        with pytest.raises(Exception) as info:
+            fn(m)
+        err = info.value
+        assert type(err) is exc_type, f"{m.__name__} raised {type(err).__name__}: {err}"
+        for key in keys:
+            assert key.lower() in str(err).lower(), f"{m.__name__}: {key!r} not in {err}"
+
+
+def warns_same(fn, category, *keys, torch_warns=True):
+    """Both libraries emit a ``category`` warning whose message holds every key term.
+
+    ``torch_warns=False`` is for warnings torch emits only once per process.
+    """
+    results = []
+    for m in MODULES:
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            results.append(fn(m))
+        texts = [str(w.message) for w in rec if issubclass(w.category, category)]
+        if m is npgrad or torch_warns:
+            assert any(all(k in t for k in keys) for t in texts), f"{m.__name__}: {texts}"
+    check_same(canon(results[0]), canon(results[1]))
+
+
+def silent_same(fn, category=UserWarning):
+    """Both libraries return the same things and emit no ``category`` warning."""
+    results = []
+    for m in MODULES:
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            results.append(fn(m))
+        texts = [str(w.message) for w in rec if issubclass(w.category, category)]
+        assert not texts, f"{m.__name__} warned: {texts}"
+    check_same(canon(results[0]), canon(results[1]))
+
+
+def outcome(fn, m):
+    """``("ok", result)`` or ``("error", exception type name)``: for comparing behaviours."""
+    try:
+        return ("ok", canon(fn(m)))
+    except Exception as err:
+        return ("error", type(err).__name__)
+
+
+# --- results and .grad ------------------------------------------------------------------------
+
+
+def test_grad_returns_tuple_and_leaves_grad_alone():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        g = m.autograd.grad((x * x).sum(), x)
+        return type(g).__name__, g, x.grad
+
+    same(body)
+
+
+def test_grad_does_not_touch_existing_grad():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        (x * 3).sum().backward()
+        before = x.grad.clone()
+        g = m.autograd.grad((x * x).sum(), [x])
+        return g, before, x.grad
+
+    same(body)
+
+
+def test_grad_several_inputs_in_order():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([3.0, -1.0], requires_grad=True)
+        b = m.tensor(0.5, requires_grad=True)
+        out = ((x * w).sum() + b) ** 2
+        return m.autograd.grad(out, [b, w, x]), x.grad, w.grad, b.grad
+
+    same(body)
+
+
+def test_grad_same_input_listed_twice():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        return m.autograd.grad((x**3).sum(), [x, x])
+
+    same(body)
+
+
+def test_grad_fills_retained_grad_of_intermediate():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        g = m.autograd.grad((y * y).sum(), x)
+        return g, y.grad, x.grad
+
+    same(body)
+
+
+def test_grad_wrt_non_leaf_input():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()
+        z = (y * y).sum()
+        return m.autograd.grad(z, y), x.grad
+
+    same(body)
+
+
+def test_grad_wrt_non_leaf_does_not_run_nodes_below_it():
+    def body(m):
+        calls = []
+
+        class Probe(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                calls.append("probe")
+                return g
+
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = Probe.apply(x) * 3
+        g = m.autograd.grad((y * y).sum(), y)
+        return g, calls
+
+    same(body)
+
+
+def test_grad_dict_inputs_give_dict():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([3.0, 4.0], requires_grad=True)
+        g = m.autograd.grad((x * w).sum(), {"x": x, "w": w})
+        return type(g).__name__, g
+
+    same(body)
+
+
+def test_grad_inputs_empty_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad((x * 2).sum(), [])
+
+    raises_same(body, RuntimeError, "inputs", "cannot be empty")
+
+
+def test_grad_only_inputs_is_accepted():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        return m.autograd.grad((x * x).sum(), x, only_inputs=True)
+
+    same(body)
+
+
+# --- grad_outputs ---------------------------------------------------------------------------
+
+
+def test_grad_outputs_is_the_vjp_vector():
+    def body(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        return m.autograd.grad(x**2, x, grad_outputs=m.tensor([1.0, 0.1, 0.01]))
+
+    same(body)
+
+
+def test_grad_non_scalar_without_grad_outputs_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad(x * 2, x)
+
+    raises_same(body, RuntimeError, "scalar outputs")
+
+
+def test_grad_outputs_wrong_shape_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        m.autograd.grad(x * 2, x, grad_outputs=m.ones(2))
+
+    raises_same(body, RuntimeError, "Mismatch in shape", "[2]", "[3]")
+
+
+def test_grad_several_outputs_with_none_for_scalars():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        outs = [(x * x).sum(), x * 3]
+        return m.autograd.grad(outs, x, grad_outputs=[None, m.tensor([1.0, -1.0])])
+
+    same(body)
+
+
+def test_grad_outputs_count_mismatch_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad([x * 2, x * 3], x, grad_outputs=[m.ones(2)])
+
+    raises_same(body, RuntimeError, "2 tensors", "1 gradients")
+
+
+# --- unused inputs --------------------------------------------------------------------------
+
+
+def test_grad_unused_input_raises_naming_its_index():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        u = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad((x * 2).sum(), [x, u])
+
+    raises_same(body, RuntimeError, "index 1", "allow_unused")
+
+
+def test_grad_unused_first_input_names_index_0():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        u = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad((x * 2).sum(), [u, x])
+
+    raises_same(body, RuntimeError, "index 0", "allow_unused")
+
+
+def test_grad_allow_unused_gives_none():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        u = m.tensor([1.0, 2.0], requires_grad=True)
+        return m.autograd.grad((x * 2).sum(), [x, u], allow_unused=True)
+
+    same(body)
+
+
+def test_grad_materialize_grads_gives_zeros():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        u = m.tensor([[1.0, 2.0, 3.0]], dtype=m.float64, requires_grad=True)
+        a = m.autograd.grad((x * 2).sum(), [x, u], allow_unused=True, materialize_grads=True)
+        b = m.autograd.grad((x * 2).sum(), [x, u], materialize_grads=True)
+        return a, b
+
+    same(body)
+
+
+def test_grad_materialize_grads_with_allow_unused_false_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad((x * 2).sum(), x, allow_unused=False, materialize_grads=True)
+
+    raises_same(body, ValueError, "allow_unused", "materialize_grads")
+
+
+def test_grad_input_reached_only_through_detach_is_unused():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        return m.autograd.grad((x * w.detach()).sum(), [x, w], allow_unused=True)
+
+    same(body)
+
+
+# --- tensors that do not require grad ---------------------------------------------------------
+
+
+def test_grad_input_not_requiring_grad_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        c = m.tensor([1.0, 2.0])
+        m.autograd.grad((x * c).sum(), [x, c])
+
+    raises_same(body, RuntimeError, "does not require grad")
+
+
+def test_grad_output_not_requiring_grad_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad(m.tensor([1.0, 2.0]).sum(), x)
+
+    raises_same(body, RuntimeError, "does not require grad")
+
+
+def test_grad_non_tensor_input_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        m.autograd.grad((x * 2).sum(), [x, 1.0])
+
+    raises_same(body, RuntimeError, "Tensors", "float")
+
+
+# --- graph freeing and create_graph ------------------------------------------------------------
+
+
+def test_grad_frees_graph_second_call_raises():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        m.autograd.grad(y, x)
+        m.autograd.grad(y, x)
+
+    raises_same(body, RuntimeError, "retain_graph")
+
+
+def test_grad_retain_graph_allows_repeat():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        a = m.autograd.grad(y, x, retain_graph=True)
+        b = m.autograd.grad(y, x)
+        return a, b
+
+    same(body)
+
+
+def test_grad_create_graph_gives_differentiable_grads():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = m.autograd.grad((x**3).sum(), x, create_graph=True)
+        has_fn = g.grad_fn is not None
+        (h,) = m.autograd.grad(g.sum(), x)
+        return g.detach(), g.requires_grad, g.is_leaf, has_fn, h, h.requires_grad
+
+    same(body)
+
+
+def test_grad_without_create_graph_gives_plain_tensors():
+    def body(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = m.autograd.grad((x**3).sum(), x)
+        return g
+
+    same(body)
+
+
+def test_grad_create_graph_mixed_partials():
+    def body(m):
+        x = m.tensor(1.5, requires_grad=True)
+        y = m.tensor(-0.5, requires_grad=True)
+        f = x * x * y + y.exp() * x
+        gx, gy = m.autograd.grad(f, [x, y], create_graph=True)
+        (gxy,) = m.autograd.grad(gx, y, retain_graph=True)
+        (gyx,) = m.autograd.grad(gy, x)
+        return gx.detach(), gy.detach(), gxy, gyx
+
+    same(body)
+
+
+def test_grad_of_grad_norm_penalty():
+    def body(m):
+        w = m.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+        x = m.tensor([1.0, 3.0])
+        loss = ((w.matmul(x)).tanh() ** 2).sum()
+        (g,) = m.autograd.grad(loss, w, create_graph=True)
+        penalty = (g * g).sum()
+        penalty.backward()
+        return g.detach(), w.grad
+
+    same(body)
