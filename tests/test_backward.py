@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import npgrad
 
@@ -200,6 +202,23 @@ def test_gradient_vjp_through_a_matrix_product():
     same(body)
 
 
+FLOATS = st.floats(-3, 3, allow_nan=False, width=32)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(FLOATS, min_size=1, max_size=6), st.data())
+def test_vjp_matches_torch_for_random_vectors(values, data):
+    v = data.draw(st.lists(FLOATS, min_size=len(values), max_size=len(values)))
+
+    def body(m):
+        x = m.tensor(values, requires_grad=True)
+        y = (x * x).sin() * x + (x * 0.5).exp() - x / 3
+        y.backward(m.tensor(v))
+        return x.grad
+
+    same(body)
+
+
 def test_gradient_given_positionally_and_on_a_leaf_itself():
     def body(m):
         x = m.tensor([1.0, 2.0], requires_grad=True)
@@ -218,7 +237,9 @@ def test_gradient_of_wrong_shape_names_both_shapes(grad_shape, out_shape):
         x = m.ones(out_shape, requires_grad=True)
         (x * 2).backward(m.ones(grad_shape))
 
-    raises_same(body, RuntimeError, "Mismatch in shape", str(list(grad_shape)), str(list(out_shape)))
+    raises_same(
+        body, RuntimeError, "Mismatch in shape", str(list(grad_shape)), str(list(out_shape))
+    )
 
 
 def test_gradient_of_other_float_dtype_is_cast():
@@ -824,13 +845,14 @@ def test_missing_edge_for_input_not_requiring_grad():
 
 
 def test_next_functions_names_for_a_small_graph():
+    def edges(node):
+        return [(None if n is None else n.name(), nr) for n, nr in node.next_functions]
+
     def body(m):
         x = m.tensor([1.0, 2.0], requires_grad=True)
         w = m.tensor([3.0, 4.0], requires_grad=True)
         y = (x * w).exp() + x
-        return [
-            (None if n is None else n.name(), nr) for n, nr in y.grad_fn.next_functions
-        ], [(None if n is None else n.name(), nr) for n, nr in y.grad_fn.next_functions[0][0]
-            .next_functions]
+        exp_node = y.grad_fn.next_functions[0][0]
+        return edges(y.grad_fn), edges(exp_node), edges(exp_node.next_functions[0][0])
 
     same(body)

@@ -21,7 +21,7 @@ UNARY = {
     "neg": lambda t: -t,
     "sum_keep": lambda t: t.sum(-1, keepdim=True),
     "transpose": lambda t: t.transpose(0, 1),
-    "index": lambda t: t[:, [0, 0]],
+    "index": lambda t: t[:, [0, 0, -1]],
 }
 BINARY = {
     "add": lambda a, b: a + b,
@@ -51,7 +51,8 @@ def run(lib, leaves, program, seed_grad):
             pool.append(UNARY[name](pool[i % len(pool)]))
         elif kind == "binary":
             name, i, j = args
-            pool.append(BINARY[name](pool[i % len(pool)], pool[j % len(pool)]))
+            a, b = pool[i % len(pool)], pool[j % len(pool)]
+            pool.append(BINARY[name](a, b if b.shape == a.shape else a))
         elif kind == "detach":
             pool.append(pool[args[0] % len(pool)].detach())
         elif kind == "no_grad":
@@ -66,13 +67,14 @@ def run(lib, leaves, program, seed_grad):
         else:
             i, j = args
             fresh = pool[i % len(pool)] * 1.0  # a non-leaf that nothing has saved
-            fresh.add_(pool[j % len(pool)])
+            other = pool[j % len(pool)]
+            fresh.add_(other if other.shape == fresh.shape else fresh.detach())
             pool.append(fresh)
     outputs = [t for t in pool if t.requires_grad and t.shape == pool[0].shape]
     total = sum((t * lib.tensor(seed_grad)).sum() for t in outputs)
     total.backward()
     grads = [None if t.grad is None else t.grad.numpy().copy() for t in pool[: len(leaves)]]
-    kept = [t.grad.numpy().copy() for t in retained]
+    kept = [None if t.grad is None else t.grad.numpy().copy() for t in retained]
     return grads, kept
 
 

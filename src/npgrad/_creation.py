@@ -219,7 +219,9 @@ def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def randint(low, high=None, size=(), *, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high) (``randint(high, size)`` also works)."""
-    if high is None:
+    if isinstance(high, tuple | list):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if not isinstance(size, tuple | list):
         raise TypeError("randint() size must be a tuple of ints, e.g. (3,)")

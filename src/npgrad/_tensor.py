@@ -59,10 +59,14 @@ class Tensor:
     __hash__ = object.__hash__  # tensors are dict keys by identity, as in torch
     __array_priority__ = 1000
 
-    def __init__(self, data=(), dtype=None) -> None:
+    def __init__(self, *data, dtype=None) -> None:
         from ._creation import tensor
 
-        src = tensor(data, dtype=dtype or _dtype.get_default_dtype())
+        dtype = dtype or _dtype.get_default_dtype()
+        if data and all(isinstance(d, int) and not isinstance(d, bool) for d in data):
+            init(self, np.zeros(data, _dtype.to_numpy(dtype)))  # Tensor(2, 3): a shape
+            return
+        src = tensor(data[0] if data else [], dtype=dtype)
         init(self, src._data)
 
     # --- the autograd attributes ------------------------------------------------------------
@@ -74,7 +78,9 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         self._set_requires_grad(
-            value, "only Tensors of floating point and complex dtype can require gradients"
+            value,
+            "only Tensors of floating point and complex dtype can require gradients",
+            strict=True,
         )
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -84,10 +90,10 @@ class Tensor:
         )
         return self
 
-    def _set_requires_grad(self, value: bool, dtype_message: str) -> None:
+    def _set_requires_grad(self, value: bool, dtype_message: str, strict=False) -> None:
         value = bool(value)
         if self._grad_fn is not None:
-            if value:
+            if value and not strict:  # requires_grad_() on a non-leaf is a no-op
                 return
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _creation as C
 from ._tensor import Tensor
 from .ops import arithmetic as A
 from .ops import indexing as I
@@ -38,7 +39,20 @@ def _setitem(self, index, value):
     P.inplace(self, I.index_put, idx, value)
 
 
+def _new(factory):
+    def method(self, *args, dtype=None, requires_grad=False, **kwargs):
+        return factory(*args, dtype=dtype or self.dtype, requires_grad=requires_grad, **kwargs)
+
+    method.__name__ = "new_" + factory.__name__
+    return method
+
+
 _METHODS = {
+    "new_tensor": _new(C.tensor),
+    "new_zeros": _new(C.zeros),
+    "new_ones": _new(C.ones),
+    "new_full": _new(C.full),
+    "new_empty": _new(C.empty),
     # arithmetic and its operators
     "add": A.add,
     "sub": A.sub,

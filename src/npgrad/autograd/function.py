@@ -86,12 +86,20 @@ class BackwardCFunction(Node):
                 g = np.zeros(shape, dtype)
             cotangents.append(g if g is None or isinstance(g, Tensor) else wrap(np.asarray(g)))
         if self._output_saved:
-            ctx._saved = tuple(
-                (wrap(e[1], self), 0) if e is not None and isinstance(e[0], str) else e
-                for e in self._output_saved
-            )
+            ctx._saved = tuple(self._unpack_output(e) for e in self._output_saved)
         result = self._function.backward(ctx, *cotangents)
         return self._check(result, create_graph)
+
+    def _unpack_output(self, entry):
+        """A saved output comes back as a tensor made by this node (no cycle while saved)."""
+        if entry is None or not isinstance(entry[0], str):
+            return entry
+        _, index, data, counter, version = entry
+        if counter[0] != version:
+            from ..ops._defop import _raise_modified
+
+            _raise_modified(data, counter[0], version, (self, index))
+        return (wrap(data, self), 0)
 
     def _check(self, result, create_graph: bool) -> tuple:
         name = self.name()
@@ -217,6 +225,11 @@ def _link_outputs(raw: tuple, node, ctx) -> list:
             outputs.append(o)
             continue
         if id(o) in dirty:
+            if o._grad_fn is None and o._requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation."
+                    " Mark only non-leaf inputs dirty, or clone() the leaf before the Function."
+                )
             out = o  # modified in place: the input itself becomes the output
             out._version_counter[0] += 1
         else:
@@ -237,7 +250,9 @@ def _save(ctx, node, raw: tuple) -> None:
         if t is None:
             entries.append(None)
         elif id(t) in output_index:
-            entries.append(("output", t._data))
+            entries.append(
+                ("output", output_index[id(t)], t._data, t._version_counter, t._version_counter[0])
+            )
             has_output = True
         else:
             entries.append((t, t._version_counter[0]))

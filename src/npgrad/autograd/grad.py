@@ -48,8 +48,11 @@ def backward(
             )
     grads = engine.run_backward(tensors, seeds, retain_graph, create_graph, inputs)
     for t, g in zip(inputs, grads):
-        if g is not None:
-            engine.accumulate(t, g, create_graph)
+        if g is None or t._retains_grad:  # a retained non-leaf got its gradient already
+            continue
+        engine.accumulate(t, g, create_graph)
+        if t._grad_fn is not None:
+            t.retain_grad()  # as in torch: a non-leaf named in `inputs` keeps its .grad
 
 
 def grad(
@@ -139,6 +142,9 @@ def _make_seeds(outputs: tuple, grads, create_graph: bool) -> list:
         grads = (grads,)
     else:
         grads = tuple(grads)
+    for g in grads:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(grads) != len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     seeds = []
@@ -159,8 +165,6 @@ def _make_seeds(outputs: tuple, grads, create_graph: bool) -> list:
             seed = np.ones(out._data.shape, out._data.dtype)
             seeds.append(wrap(seed) if create_graph else seed)
             continue
-        if not isinstance(g, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         if g._data.shape != out._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "

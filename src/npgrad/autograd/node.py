@@ -41,9 +41,11 @@ class Node:
     __slots__ = ("_edges", "_seq", "_shape", "_dtype", "_tensor_hooks", "_retained", "__weakref__")
     _multi = False  # True where the node has several outputs and buffers a list of grads
 
+    _qualified_name = ""  # torch prefixes a few built-in nodes with their C++ namespace
+
     def name(self) -> str:
         """The node's name as torch spells it (``MulBackward0``)."""
-        return type(self).__name__
+        return self._qualified_name or type(self).__name__
 
     @property
     def next_functions(self) -> tuple:
@@ -88,9 +90,7 @@ class AccumulateGrad(Node):
     """The node that adds the gradient reaching a leaf into its ``.grad``."""
 
     __slots__ = ("variable",)
-
-    def name(self) -> str:
-        return "torch::autograd::AccumulateGrad"
+    _qualified_name = "torch::autograd::AccumulateGrad"
 
 
 def accumulator(tensor) -> AccumulateGrad:

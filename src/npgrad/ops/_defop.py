@@ -17,6 +17,8 @@ The rule contract, used by every op file:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .._dtype import result_type
@@ -92,7 +94,7 @@ def _raise_modified(array, now: int, then: int, producer) -> None:
     what = f"[{from_numpy(array.dtype).name} tensor of shape {list(array.shape)}]"
     if producer is not None:
         node, nr = producer
-        what += f", which is output {nr} of {node.name().removesuffix('Backward0')},"
+        what += f", which is output {nr} of {_forward_name(node.name())},"
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: {what} is at version {now}; expected version {then} instead. "
@@ -101,10 +103,16 @@ def _raise_modified(array, now: int, then: int, producer) -> None:
     )
 
 
-def defop(name: str, *vjps, saves: str = "inputs", base: type = OpNode) -> type:
+def _forward_name(node_name: str) -> str:
+    """``ExpBackward0`` -> ``Exp``: the op a node belongs to, as torch's messages name it."""
+    return re.sub(r"Backward\d*$", "", node_name.rsplit("::", 1)[-1])
+
+
+def defop(name: str, *vjps, saves: str = "inputs", qualified_name: str = "") -> type:
     """Declare an op's node class: its torch name, one VJP per input (None: not
     differentiable), and what the rules need saved: "inputs", "result", "both" or "none"."""
     attrs = {
+        "_qualified_name": qualified_name,
         "__slots__": (),
         "_vjps": tuple(
             v if v is not None else _not_differentiable(name, i) for i, v in enumerate(vjps)
@@ -112,13 +120,13 @@ def defop(name: str, *vjps, saves: str = "inputs", base: type = OpNode) -> type:
         "_saves_inputs": saves in ("inputs", "both"),
         "_saves_result": saves in ("result", "both"),
     }
-    return type(name, (base,), attrs)
+    return type(name, (OpNode,), attrs)
 
 
 def _not_differentiable(name: str, index: int):
     def rule(*_, **__):
         raise NotImplementedError(
-            f"the derivative of {name.removesuffix('Backward0')} with respect to input {index} "
+            f"the derivative of {_forward_name(name)} with respect to input {index} "
             "is not implemented; detach() that input if it needs no gradient"
         )
 

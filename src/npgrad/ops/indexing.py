@@ -107,6 +107,7 @@ CopySlices = defop(
     lambda g, r, x, value, index, keep: g * keep,
     lambda g, r, x, value, index, keep: g[index],
     saves="none",
+    qualified_name="torch::autograd::CopySlices",
 )
 
 

@@ -70,6 +70,7 @@ CopySlicesView = defop(
     lambda g, r, base, values, view_fn, keep: g * keep,
     lambda g, r, base, values, view_fn, keep: view_fn(g),
     saves="none",
+    qualified_name="torch::autograd::CopySlices",
 )
 
 
@@ -144,7 +145,11 @@ ZeroBackward0 = defop("ZeroBackward0", lambda g, r, x: g * 0, saves="none")
 FillBackward2 = defop("FillBackward2", lambda g, r, x, value: g * 0, saves="none")
 FillBackward3 = defop("FillBackward3", lambda g, r, x, v: g * 0, lambda g, r, x, v: g, saves="none")
 CopyBackwards = defop(
-    "CopyBackwards", lambda g, r, x, src: g * 0, lambda g, r, x, src: g, saves="none"
+    "CopyBackwards",
+    lambda g, r, x, src: g * 0,
+    lambda g, r, x, src: g,
+    saves="none",
+    qualified_name="torch::autograd::CopyBackwards",
 )
 
 
