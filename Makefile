@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,26 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples
-	$(BIN)/ruff format src tests examples
+	$(BIN)/ruff check --fix src tests examples benchmarks
+	$(BIN)/ruff format src tests examples benchmarks
+
+BENCH_PEERS := torch==2.13.0 autograd mygrad jax jaxlib threadpoolctl matplotlib
+BENCH_STAMP := $(VENV)/.bench-installed
+
+# If the extra fails as a whole, install the peers one by one; the harness skips any missing.
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[bench]' || for peer in $(BENCH_PEERS); do \
+		$(BIN)/pip install --quiet "$$peer" || echo "bench: $$peer did not install; skipped"; \
+	done
+	touch $(BENCH_STAMP)
+
+# make bench BENCH_ARGS=--quick for a shorter run
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""npgrad's benchmark harness: ``python -m benchmarks`` (see benchmarks/README.md)."""
