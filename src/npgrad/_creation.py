@@ -28,7 +28,7 @@ def _infer(data, dtype) -> np.ndarray:
     """An array of torch's dtype for ``data``: Python floats become the default dtype."""
     if isinstance(data, Tensor):
         arr = data._data.copy()
-    elif isinstance(data, np.ndarray):
+    elif isinstance(data, np.ndarray | np.generic):
         arr = data.copy()
         _dtype.from_numpy(arr.dtype)  # raises for dtypes torch does not have
     else:

@@ -43,8 +43,8 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
     try:
         while heap:
             node = heappop(heap)[1]
-            # 1. Take the node's summed gradient, reduced to its output's shape and dtype.
-            grad = _reduce(node, buffers.pop(node))
+            # 1. Take the node's gradient: the sum of what its consumers sent.
+            grad = buffers.pop(node)
             # 2. Tensor hooks may replace it; retain_grad() keeps it; grad() captures it.
             if node._tensor_hooks:
                 grad = _run_tensor_hooks(node, grad, create_graph)
@@ -75,36 +75,33 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
 
 
 def _send(buffers: dict, heap: list, edge, grad) -> None:
-    """Add ``grad`` into the buffer of the node at the end of ``edge``."""
+    """Add ``grad`` into the buffer of the node at the end of ``edge``, first summed back
+    over broadcast dimensions and cast to the dtype of the tensor that node produced."""
     node, nr = edge
     if node._multi:
+        grad = _fit(grad, node._shape[nr], node._dtype[nr])
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node._n_outputs
             heappush(heap, (-node._seq, node))
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
-    elif node in buffers:
+        return
+    if grad.shape != node._shape or grad.dtype != node._dtype:
+        grad = _fit(grad, node._shape, node._dtype)
+    if node in buffers:
         buffers[node] = buffers[node] + grad
     else:
         buffers[node] = grad
         heappush(heap, (-node._seq, node))
 
 
-def _reduce(node, grad):
-    if node._multi:
-        return [
-            None if g is None else _fit(g, s, d) for g, s, d in zip(grad, node._shape, node._dtype)
-        ]
-    return _fit(grad, node._shape, node._dtype)
-
-
 def _fit(grad, shape, dtype):
     """Sum a gradient back over broadcast dimensions and cast it to the tensor's dtype."""
     if grad.shape != shape:
         grad = sum_to(grad, shape)
-    if grad.dtype != dtype:
-        grad = grad.to(dtype) if isinstance(grad, Tensor) else grad.astype(dtype)
-    return grad
+    if isinstance(grad, Tensor):
+        return grad if grad._data.dtype == dtype else grad.to(dtype)
+    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def sum_to(grad, shape: tuple):

@@ -20,18 +20,20 @@ NegBackward0 = defop("NegBackward0", lambda g, r, x: -g, saves="none")
 RsubBackward1 = defop("RsubBackward1", lambda g, r, x, other, alpha: -alpha * g, saves="none")
 
 
+def _scaled(other, alpha):
+    if alpha == 1:
+        return other
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, broadcasting."""
-    if alpha != 1:
-        other = mul(other, alpha)
-    return binary(AddBackward0, np.add, input, other)
+    return binary(AddBackward0, np.add, input, _scaled(other, alpha))
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other, broadcasting."""
-    if alpha != 1:
-        other = mul(other, alpha)
-    return binary(SubBackward0, np.subtract, input, other)
+    return binary(SubBackward0, np.subtract, input, _scaled(other, alpha))
 
 
 subtract = sub
@@ -82,6 +84,21 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 divide = true_divide = div
 
 
+ReciprocalBackward0 = defop("ReciprocalBackward0", lambda g, r, x: -g * r * r, saves="result")
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """1 / input, elementwise (integers give floats)."""
+    return apply(ReciprocalBackward0, lambda x: _true_divide(1, x), input)
+
+
+def rdiv(input: Tensor, other) -> Tensor:
+    """other / input, as torch computes ``number / tensor``: reciprocal, then multiply."""
+    if isinstance(other, Tensor):
+        return div(other, input)
+    return mul(reciprocal(input), other)
+
+
 def neg(input: Tensor) -> Tensor:
     """-input."""
     return apply(NegBackward0, np.negative, input)
@@ -105,7 +122,8 @@ def _pow_base_grad(g, r, x, y):
 PowBackward0 = defop("PowBackward0", _pow_scalar_grad)
 PowBackward1 = defop(
     "PowBackward1",
-    lambda g, r, x, y: g * y * x ** (y - 1),
+    # torch defines d(x ** 0)/dx as 0, also at x = 0 where x ** -1 is infinite.
+    lambda g, r, x, y: g * np.where(y == 0, 0, y * x ** (y - 1)),
     lambda g, r, x, y: _pow_base_grad(g, r, x, y),
     saves="both",
 )
@@ -121,10 +139,14 @@ def _pow_exp_grad(g, r, base):
 def pow(input, exponent) -> Tensor:
     """input ** exponent; either may be a number."""
     if not isinstance(input, Tensor):
-        return apply(PowBackward2, lambda e, base: _power(base, e), exponent, base=input)
+        return apply(PowBackward2, _scalar_power, exponent, base=input)
     if isinstance(exponent, Tensor):
         return binary(PowBackward1, _power, input, exponent)
     return apply(PowBackward0, _power, input, exponent=exponent)
+
+
+def _scalar_power(exponent, base):
+    return np.power(*promote(base, exponent))
 
 
 def _power(x, exponent):

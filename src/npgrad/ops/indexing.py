@@ -24,6 +24,8 @@ def convert_index(index) -> tuple[tuple, bool]:
             i = i._data
         elif isinstance(i, list):
             i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu":
+            i = int(i)  # a 0-d integer tensor selects, as a Python int does
         if isinstance(i, np.ndarray):
             if i.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -37,14 +39,21 @@ def convert_index(index) -> tuple[tuple, bool]:
     return tuple(out), advanced
 
 
-def _node_for(index: tuple, advanced: bool) -> type:
+def _node_for(index: tuple, advanced: bool, single: bool) -> type:
+    """torch indexes one dimension at a time and names the node after the last step; a full
+    slice inside a tuple is no step at all, and an index with no step is an alias."""
     if advanced:
         return IndexBackward0
-    if any(isinstance(i, slice) for i in index):
-        return SliceBackward0
-    if any(isinstance(i, int | np.integer) for i in index):
-        return SelectBackward0
-    return UnsqueezeBackward0
+    node = AliasBackward0
+    for i in index:
+        if i is None:
+            node = UnsqueezeBackward0
+        elif isinstance(i, slice):
+            if single or i != slice(None):
+                node = SliceBackward0
+        elif i is not Ellipsis:
+            node = SelectBackward0
+    return node
 
 
 def unindex(g, index: tuple, shape: tuple, advanced: bool):
@@ -73,6 +82,7 @@ IndexBackward0 = defop("IndexBackward0", _getitem_grad, saves="none")
 SliceBackward0 = defop("SliceBackward0", _getitem_grad, saves="none")
 SelectBackward0 = defop("SelectBackward0", _getitem_grad, saves="none")
 UnsqueezeBackward0 = defop("UnsqueezeBackward0", _getitem_grad, saves="none")
+AliasBackward0 = defop("AliasBackward0", _getitem_grad, saves="none")
 IndexBackwardBackward0 = defop(
     "IndexBackwardBackward0", lambda g, r, x, index, shape, advanced: g[index], saves="none"
 )
@@ -85,7 +95,7 @@ def getitem(input: Tensor, index) -> Tensor:
     idx, advanced = convert_index(index)
     try:
         out = apply(
-            _node_for(idx, advanced),
+            _node_for(idx, advanced, not isinstance(index, tuple)),
             _take,
             input,
             index=idx,

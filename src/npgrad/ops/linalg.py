@@ -46,6 +46,7 @@ BmmBackward0 = defop("BmmBackward0", _grad_a, _grad_b)
 # torch names the node after the last step of its matmul decomposition; so do we.
 SqueezeBackward4 = defop("SqueezeBackward4", _grad_a, _grad_b)
 UnsafeViewBackward0 = defop("UnsafeViewBackward0", _grad_a, _grad_b)
+CloneBackward0 = defop("CloneBackward0", _grad_a, _grad_b)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -78,6 +79,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         node = MmBackward0
     elif a.ndim == 1 and b.ndim == 2:
         node = SqueezeBackward4
+    elif a.ndim == 2:
+        node = CloneBackward0
     else:
         node = UnsafeViewBackward0
     return binary(node, np.matmul, input, other)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dtype import default_float
+from .._dtype import default_float, result_type
 from .._tensor import Tensor, wrap
 from ._defop import apply, defop, promote
 
@@ -190,8 +190,8 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
 
 
 def _clip(x, min, max):
-    out = np.clip(x, min, max)
-    return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
+    dtype = result_type(x, *(b for b in (min, max) if b is not None))
+    return np.clip(x.astype(dtype, copy=False), min, max).astype(dtype, copy=False)
 
 
 clip = clamp

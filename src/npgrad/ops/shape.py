@@ -40,6 +40,9 @@ def _reshape(x, shape, in_shape=None):
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
 
 
+UnsafeViewBackward0 = defop(
+    "UnsafeViewBackward0", lambda g, r, x, shape, in_shape: np.reshape(g, in_shape), saves="none"
+)
 ViewBackward0 = defop(
     "ViewBackward0", lambda g, r, x, shape, in_shape: np.reshape(g, in_shape), saves="none"
 )
@@ -48,7 +51,13 @@ ViewBackward0 = defop(
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when the layout allows; -1 is inferred)."""
     shape = _shape_arg(shape)
-    out = apply(ViewBackward0, _reshape, input, shape=shape, in_shape=input._data.shape)
+    data = _reshape(input._data, shape)
+    # torch names the node after what happened: a view, or a copy then a view of it.
+    is_view = data.size == 0 or np.may_share_memory(data, input._data)
+    node = ViewBackward0 if is_view else UnsafeViewBackward0
+    out = apply(
+        node, lambda x, shape, in_shape: data, input, shape=shape, in_shape=input._data.shape
+    )
     new_shape = out._data.shape
     return as_view(out, input, lambda b: np.reshape(b, new_shape))
 
@@ -86,7 +95,9 @@ def _perm_grad(g, r, x, dims):
 
 PermuteBackward0 = defop("PermuteBackward0", _perm_grad, saves="none")
 TransposeBackward0 = defop(
-    "TransposeBackward0", lambda g, r, x, dim0, dim1: np.swapaxes(g, dim0, dim1), saves="none"
+    "TransposeBackward0",
+    lambda g, r, x, dim0, dim1: np.swapaxes(g, dim0, dim1) if dim0 != dim1 else g,
+    saves="none",
 )
 TBackward0 = defop("TBackward0", lambda g, r, x: np.transpose(g), saves="none")
 
@@ -161,6 +172,7 @@ SqueezeBackward0 = defop(
     "SqueezeBackward0", lambda g, r, x, in_shape: np.reshape(g, in_shape), saves="none"
 )
 SqueezeBackward1 = defop("SqueezeBackward1", *SqueezeBackward0._vjps, saves="none")
+SqueezeBackward2 = defop("SqueezeBackward2", *SqueezeBackward0._vjps, saves="none")
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -181,7 +193,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         node, axes = SqueezeBackward0, tuple(i for i, s in enumerate(shape) if s == 1)
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        node = SqueezeBackward1
+        node = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward2
         axes = tuple(d for d in (_wrap_dim(d, len(shape)) for d in dims) if shape and shape[d] == 1)
     new_shape = tuple(s for i, s in enumerate(shape) if i not in axes)
     out = apply(node, lambda x, in_shape: np.reshape(x, new_shape), input, in_shape=shape)
