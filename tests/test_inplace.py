@@ -625,3 +625,39 @@ def test_inplace_on_view_base_node_class():
         return type(y.grad_fn).__name__, type(z.grad_fn).__name__
 
     same(body)
+
+
+def test_view_taken_before_inplace_on_base_sees_the_new_history():
+    def body(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        v = y[0:2]
+        y.mul_(3)
+        (v * v).sum().backward()
+        return v.detach(), x.grad
+
+    same(body)
+
+
+def test_sibling_view_after_inplace_on_another_view():
+    def body(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        first, rest = y[0], y[1:]
+        rest.mul_(x[1:])
+        (first * y.sum()).backward()
+        return first.detach(), x.grad
+
+    same(body)
+
+
+def test_augmented_assignment_through_index_accumulates_gradient():
+    def body(m):
+        w = m.tensor(2.0, requires_grad=True)
+        out = m.zeros(3)
+        for i in range(3):
+            out[i] += w * i
+        (out * out).sum().backward()
+        return out.detach(), w.grad
+
+    same(body)

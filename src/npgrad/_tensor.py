@@ -51,6 +51,7 @@ class Tensor:
         "_version_counter",  # [int], shared with views, bumped by in-place ops
         "_base",  # the tensor this one is a view of
         "_view_fn",  # base -> this view (set only on views)
+        "_view_version",  # the version this view's grad_fn was derived at (views only)
         "_accumulator",  # weak reference to the leaf's AccumulateGrad node
         "_hooks",  # a leaf's gradient hooks
         "_retains_grad",

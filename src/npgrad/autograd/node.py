@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import weakref
 
+from .grad_mode import state
+
 _sequence = itertools.count()
 _FREED = object()  # marks saved values released by a backward without retain_graph
 
@@ -107,8 +109,24 @@ def accumulator(tensor) -> AccumulateGrad:
 
 def edge_of(tensor):
     """The ``(node, output_nr)`` a gradient for ``tensor`` flows into, or None."""
+    if tensor._base is not None and tensor._view_version != tensor._version_counter[0]:
+        refresh_view(tensor)
     if tensor._grad_fn is not None:
         return (tensor._grad_fn, tensor._output_nr)
     if tensor._requires_grad:
         return (accumulator(tensor), 0)
     return None
+
+
+def refresh_view(view) -> None:
+    """Re-derive a view from its base after an in-place op changed the base's history (as
+    torch does), so that gradients reaching the view flow through the base's new node."""
+    if view._requires_grad:
+        previous, state.enabled = state.enabled, True
+        try:
+            fresh = view._view_fn(view._base)
+        finally:
+            state.enabled = previous
+        view._grad_fn = fresh._grad_fn
+        view._output_nr = fresh._output_nr
+    view._view_version = view._version_counter[0]

@@ -24,7 +24,7 @@ import numpy as np
 from .._dtype import result_type
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import state
-from ..autograd.node import _FREED, Node, _sequence, accumulator
+from ..autograd.node import _FREED, Node, _sequence, accumulator, refresh_view
 
 _ndarray = np.ndarray
 _new = object.__new__
@@ -221,6 +221,8 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     versions = [] if cls._saves_inputs else None
     for t in inputs:
         if isinstance(t, Tensor):
+            if t._base is not None and t._view_version != t._version_counter[0]:
+                refresh_view(t)
             fn = t._grad_fn
             if fn is not None:
                 edges.append((fn, t._output_nr))

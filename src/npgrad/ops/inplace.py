@@ -12,6 +12,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import state
+from ..autograd.node import refresh_view
 from ._defop import apply, defop
 
 
@@ -52,10 +53,8 @@ def _inplace_on_view(view: Tensor, op, *args, **kwargs) -> Tensor:
     new_base = apply(CopySlicesView, _paste, old_base, new_values, view_fn=view_fn, keep=keep)
     _write(view, new_values._data)
     _become_output_of(base, new_base._grad_fn)
-    rederived = view_fn(base)
-    view._grad_fn = rederived._grad_fn
-    view._output_nr = rederived._output_nr
     view._requires_grad = True
+    refresh_view(view)
     return view
 
 

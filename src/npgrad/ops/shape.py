@@ -19,6 +19,7 @@ def as_view(out: Tensor, input: Tensor, view_fn) -> Tensor:
     ``view_fn`` (base -> view, on arrays or tensors) to replay it after an in-place op."""
     if np.may_share_memory(out._data, input._data):
         out._version_counter = input._version_counter
+        out._view_version = input._version_counter[0]
         if input._base is None:
             out._base, out._view_fn = input, view_fn
         else:
