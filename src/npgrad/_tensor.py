@@ -60,15 +60,14 @@ class Tensor:
     __hash__ = object.__hash__  # tensors are dict keys by identity, as in torch
     __array_priority__ = 1000
 
-    def __init__(self, *data, dtype=None) -> None:
+    def __new__(cls, *data, dtype=None):
+        """``Tensor(data)`` copies data as the default dtype; ``Tensor(2, 3)`` is a shape."""
         from ._creation import tensor
 
         dtype = dtype or _dtype.get_default_dtype()
         if data and all(isinstance(d, int) and not isinstance(d, bool) for d in data):
-            init(self, np.zeros(data, _dtype.to_numpy(dtype)))  # Tensor(2, 3): a shape
-            return
-        src = tensor(data[0] if data else [], dtype=dtype)
-        init(self, src._data)
+            return wrap(np.zeros(data, _dtype.to_numpy(dtype)))
+        return wrap(tensor(data[0] if data else [], dtype=dtype)._data)
 
     # --- the autograd attributes ------------------------------------------------------------
     @property
@@ -401,19 +400,6 @@ def wrap(data: np.ndarray, grad_fn=None) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     return t
-
-
-def init(t: Tensor, data: np.ndarray) -> None:
-    t._data = data
-    t._grad_fn = None
-    t._requires_grad = False
-    t._output_nr = 0
-    t._grad = None
-    t._version_counter = [0]
-    t._base = None
-    t._accumulator = None
-    t._hooks = None
-    t._retains_grad = False
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:
