@@ -15,7 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from .grad_mode import state
-from .node import AccumulateGrad, edge_of
+from .node import AccumulateGrad, bump_version, edge_of
 
 
 def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=None):
@@ -174,7 +174,7 @@ def accumulate(tensor: Tensor, grad, create_graph: bool) -> None:
     else:
         data = grad._data if isinstance(grad, Tensor) else grad
         old._data += data
-        old._version_counter[0] += 1
+        bump_version(old)
 
 
 def _plan_capture(buffers: dict, inputs: list):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from .grad_mode import no_grad, state
-from .node import _FREED, Node, _sequence, edge_of
+from .node import _FREED, Node, _sequence, bump_version, edge_of
 
 
 def _second_backward_message() -> str:
@@ -231,7 +231,7 @@ def _link_outputs(raw: tuple, node, ctx) -> list:
                     " Mark only non-leaf inputs dirty, or clone() the leaf before the Function."
                 )
             out = o  # modified in place: the input itself becomes the output
-            out._version_counter[0] += 1
+            bump_version(out)
         else:
             out = wrap(o._data)
             out._version_counter = o._version_counter

@@ -15,6 +15,15 @@ from .grad_mode import state
 
 _sequence = itertools.count()
 _FREED = object()  # marks saved values released by a backward without retain_graph
+# Counts in-place changes anywhere. A node created after the last one needs no check that
+# its saved tensors are unchanged, which keeps that check off the usual backward path.
+inplace_epoch = [0]
+
+
+def bump_version(tensor) -> None:
+    """Record an in-place change of ``tensor`` (and of every view sharing its counter)."""
+    tensor._version_counter[0] += 1
+    inplace_epoch[0] += 1
 
 
 class RemovableHandle:

@@ -24,7 +24,7 @@ import numpy as np
 from .._dtype import result_type
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import state
-from ..autograd.node import _FREED, Node, _sequence, accumulator, refresh_view
+from ..autograd.node import _FREED, Node, _sequence, accumulator, inplace_epoch, refresh_view
 
 _ndarray = np.ndarray
 _new = object.__new__
@@ -34,26 +34,26 @@ _asarray = np.asarray
 class OpNode(Node):
     """The node of a built-in op; its class carries the op's VJP rules."""
 
-    __slots__ = ("_saved", "_versions", "_result", "_result_version", "_params")
+    __slots__ = ("_saved", "_versions", "_result", "_result_version", "_params", "_epoch")
     _vjps: tuple = ()
     _saves_inputs = False
     _saves_result = False
 
-    def _apply(self, grad, create_graph: bool) -> tuple:
+    def _apply(self, grad, create_graph: bool) -> list:
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(SECOND_BACKWARD)
-        if self._versions is not None or self._result_version is not None:
+        if self._epoch != inplace_epoch[0]:
             _check_versions(self)
         result = self._result
+        if create_graph and result is not None:
+            result = wrap(result, self)  # the output again, so its uses get recorded
         if saved is None:
             inputs = (None,) * len(self._edges)
         elif create_graph:
             inputs = saved
         else:
             inputs = [s._data if isinstance(s, Tensor) else s for s in saved]
-        if create_graph and result is not None:
-            result = wrap(result, self)
         params = self._params
         grads = []
         for edge, vjp in zip(self._edges, self._vjps):
@@ -245,6 +245,7 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     node._params = params
     node._saved = inputs if versions is not None else None
     node._versions = versions
+    node._epoch = inplace_epoch[0]
     result = wrap(out, node)
     if cls._saves_result:
         node._result = out

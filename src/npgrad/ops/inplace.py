@@ -12,7 +12,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import state
-from ..autograd.node import refresh_view
+from ..autograd.node import bump_version, refresh_view
 from ._defop import apply, defop
 
 
@@ -25,7 +25,7 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
     )
     if not recording:
         _write(self, op(self, *args, **kwargs)._data)
-        self._version_counter[0] += 1
+        bump_version(self)
         return self
     if self._base is not None:
         return _inplace_on_view(self, op, *args, **kwargs)
@@ -127,7 +127,7 @@ def _write(t: Tensor, data: np.ndarray) -> None:
 def _become_output_of(t: Tensor, node) -> None:
     """Rebase ``t`` onto the node of its in-place op, carrying retain_grad() along."""
     old, old_nr = t._grad_fn, t._output_nr
-    t._version_counter[0] += 1
+    bump_version(t)
     t._grad_fn = node
     t._output_nr = 0
     t._requires_grad = True
