@@ -304,6 +304,48 @@ OPS = [
         ),
     ),
     OpSpec("mean_dim_method", lambda m, x: x.mean(-1, keepdim=True), (((2, 3),), ((2, 1, 3),))),
+    # the softmax family and the classification losses
+    OpSpec(
+        "log_softmax",
+        lambda m, x, dim: m.log_softmax(x, dim),
+        (((4,),), ((2, 3),), ((2, 1, 3),), ((0, 3),)),
+        kwargs_variants=({"dim": -1}, {"dim": 0}),
+    ),
+    OpSpec("log_softmax_method", lambda m, x: x.log_softmax(1), (((2, 3),),)),
+    OpSpec(
+        "softmax",
+        lambda m, x, dim: m.softmax(x, dim),
+        (((4,),), ((2, 3),), ((2, 1, 3),)),
+        kwargs_variants=({"dim": -1}, {"dim": 0}),
+    ),
+    OpSpec(
+        "logsumexp",
+        lambda m, x, dim, keepdim: m.logsumexp(x, dim, keepdim=keepdim),
+        (((4,),), ((2, 3),), ((2, 1, 3),)),
+        kwargs_variants=({"dim": -1, "keepdim": False}, {"dim": 0, "keepdim": True}),
+    ),
+    OpSpec(
+        "logsumexp_dims",
+        lambda m, x, keepdim: m.logsumexp(x, (0, -1), keepdim=keepdim),
+        (((2, 3),), ((2, 1, 3),)),
+        kwargs_variants=({"keepdim": False}, {"keepdim": True}),
+    ),
+    OpSpec(
+        "cross_entropy",
+        lambda m, x, reduction: m.nn.functional.cross_entropy(
+            x, m.tensor([0, 3, 1, 3, 2][: x.shape[0]]), reduction=reduction
+        ),
+        (((3, 4),), ((5, 4),), ((1, 4),)),
+        kwargs_variants=({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"}),
+    ),
+    OpSpec(
+        "nll_loss",
+        lambda m, x, reduction: m.nn.functional.nll_loss(
+            x, m.tensor([2, 0, 2]), reduction=reduction
+        ),
+        (((3, 4),),),
+        kwargs_variants=({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"}),
+    ),
     OpSpec(
         "mean_dim_scalar",
         lambda m, x, **kw: x.mean(**kw),

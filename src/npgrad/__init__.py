@@ -6,6 +6,7 @@ from . import autograd
 from . import _tensor_methods  # noqa: F401  (attaches Tensor's methods and operators)
 
 # isort: on
+from . import nn
 from ._creation import (
     arange,
     as_tensor,
@@ -78,6 +79,7 @@ from .ops.arithmetic import (
 )
 from .ops.indexing import nonzero
 from .ops.linalg import bmm, dot, matmul, mm, mv
+from .ops.nn_ops import log_softmax, logsumexp, softmax
 from .ops.pointwise import (
     abs,
     absolute,

@@ -15,6 +15,7 @@ from .ops import arithmetic as A
 from .ops import indexing as I
 from .ops import inplace as P
 from .ops import linalg as L
+from .ops import nn_ops as N
 from .ops import pointwise as E
 from .ops import reduction as R
 from .ops import shape as S
@@ -116,6 +117,9 @@ _METHODS = {
     "logical_not": E.logical_not,
     # reductions
     "sum": R.sum,
+    "logsumexp": N.logsumexp,
+    "log_softmax": N.log_softmax,
+    "softmax": N.softmax,
     "mean": R.mean,
     # shape
     "reshape": S.reshape,
