@@ -27,6 +27,9 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
     """
     heap: list = []
     buffers: dict = {}  # node -> gradient of its output (a list for multi-output nodes)
+    # ids of gradient arrays someone else may hold (seeds, pass-throughs, hook results): a
+    # leaf stores a copy of those; any other gradient is fresh and is stored as it is.
+    shared = {id(seed) for seed in seeds}
     for root, seed in zip(roots, seeds):
         _send(buffers, heap, edge_of(root), seed)
 
@@ -48,6 +51,7 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
             # 2. Tensor hooks may replace it; retain_grad() keeps it; grad() captures it.
             if node._tensor_hooks:
                 grad = _run_tensor_hooks(node, grad, create_graph)
+                shared.add(id(grad))
             if node._retained is not None:
                 _retain(node, grad, create_graph)
             if captures is not None:
@@ -58,7 +62,7 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
                     continue
             # 3. Run the node's VJP rules; 4. free what it saved unless the graph is kept.
             if type(node) is AccumulateGrad:
-                accumulate(node.variable, grad, create_graph)
+                accumulate(node.variable, grad, create_graph, id(grad) not in shared)
                 continue
             input_grads = node._apply(grad, create_graph)
             if not retain_graph:
@@ -66,6 +70,8 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
             # 5. Send each input's gradient on to the node that produced that input.
             for edge, g in zip(node._edges, input_grads):
                 if edge is not None and g is not None:
+                    if g is grad or not node._fresh_grads:
+                        shared.add(id(g))
                     if needed is None or edge[0] in needed or edge[0] in captures:
                         _send(buffers, heap, edge, g)
     finally:
@@ -160,15 +166,17 @@ def _retain(node, grad, create_graph: bool) -> None:
             accumulate(tensor, g, create_graph)
 
 
-def accumulate(tensor: Tensor, grad, create_graph: bool) -> None:
-    """Add ``grad`` into ``tensor.grad``: a fresh copy the first time, in place afterwards
-    (out of place, recorded, when ``create_graph``)."""
+def accumulate(tensor: Tensor, grad, create_graph: bool, owned: bool = False) -> None:
+    """Add ``grad`` into ``tensor.grad``: the first time the array itself if the engine owns
+    it alone, else a copy; in place afterwards (out of place, recorded, with create_graph)."""
     old = tensor._grad
     if create_graph:
         g = grad if isinstance(grad, Tensor) else wrap(grad)
         tensor._grad = g.clone() if old is None else old + g
     elif old is None:
-        tensor._grad = wrap(np.array(grad, copy=True))
+        if not (owned and type(grad) is np.ndarray and grad.base is None):
+            grad = np.array(grad, copy=True)
+        tensor._grad = wrap(grad)
     elif old._requires_grad:
         tensor._grad = wrap(old._data + grad)
     else:

@@ -51,6 +51,7 @@ class Node:
 
     __slots__ = ("_edges", "_seq", "_shape", "_dtype", "_tensor_hooks", "_retained", "__weakref__")
     _multi = False  # True where the node has several outputs and buffers a list of grads
+    _fresh_grads = False  # True where every gradient it returns is a new array of its own
 
     _qualified_name = ""  # torch prefixes a few built-in nodes with their C++ namespace
 

@@ -38,6 +38,7 @@ class OpNode(Node):
     _vjps: tuple = ()
     _saves_inputs = False
     _saves_result = False
+    _fresh_grads = True  # rules build new arrays, except where they pass `grad` through
 
     def _apply(self, grad, create_graph: bool) -> list:
         saved = self._saved
