@@ -112,18 +112,24 @@ def _fit(grad, shape, dtype):
 
 def sum_to(grad, shape: tuple):
     """Sum ``grad`` over the dimensions that broadcasting added or stretched to get ``shape``."""
-    lead = grad.ndim - len(shape)
-    if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:])):
-        raise RuntimeError(
-            f"a gradient of shape {list(grad.shape)} can't be summed to shape {list(shape)}: "
-            "a backward returned a gradient that does not broadcast to its input"
-        )
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
-    )
+    grad_shape = grad.shape
+    lead = len(grad_shape) - len(shape)
+    axes = list(range(lead))
+    for i, s in enumerate(shape):
+        g = grad_shape[lead + i] if lead >= 0 else -1
+        if s != g:
+            if s != 1 or lead < 0:
+                raise RuntimeError(
+                    f"a gradient of shape {list(grad_shape)} can't be summed to shape "
+                    f"{list(shape)}: a backward returned a gradient that does not broadcast "
+                    "to its input"
+                )
+            axes.append(lead + i)
     if isinstance(grad, Tensor):
-        return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
-    return np.sum(grad, axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+        return (
+            grad.sum(dim=tuple(axes), keepdim=True).reshape(shape) if axes else grad.reshape(shape)
+        )
+    return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape) if axes else grad.reshape(shape)
 
 
 def _run_tensor_hooks(node, grad, create_graph: bool):

@@ -25,26 +25,26 @@ def _log_softmax(x, dim):
     x = _float(x)
     if x.size == 0:
         return x.copy()
-    shifted = x - np.max(x, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 def _softmax(x, dim):
     x = _float(x)
     if x.size == 0:
         return x.copy()
-    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
-    return e / np.sum(e, axis=dim, keepdims=True)
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
 
 
 LogSoftmaxBackward0 = defop(
     "LogSoftmaxBackward0",
-    lambda g, r, x, dim: g - np.exp(r) * np.sum(g, axis=dim, keepdims=True),
+    lambda g, r, x, dim: g - np.exp(r) * g.sum(axis=dim, keepdims=True),
     saves="result",
 )
 SoftmaxBackward0 = defop(
     "SoftmaxBackward0",
-    lambda g, r, x, dim: r * (g - np.sum(g * r, axis=dim, keepdims=True)),
+    lambda g, r, x, dim: r * (g - (g * r).sum(axis=dim, keepdims=True)),
     saves="result",
 )
 
@@ -75,7 +75,8 @@ def _logsumexp(x, dims, keepdim):
 
 def _logsumexp_grad(g, r, x, dims, keepdim):
     if not keepdim:
-        g, r = np.expand_dims(g, dims), np.expand_dims(r, dims)
+        kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
+        g, r = g.reshape(kept), r.reshape(kept)
     return g * np.exp(x - r)
 
 
@@ -97,8 +98,8 @@ def _rows_and_targets(target: np.ndarray, n_rows: int):
 def _nll(x, target, reduction, shape):
     picked = -x[_rows_and_targets(target, x.shape[0])]
     if reduction == "mean":
-        return np.mean(picked) if picked.size else np.array(np.nan, x.dtype)
-    return np.sum(picked) if reduction == "sum" else picked
+        return picked.mean() if picked.size else np.array(np.nan, x.dtype)
+    return picked.sum() if reduction == "sum" else picked
 
 
 def _nll_grad(g, r, x, target, reduction, shape):

@@ -28,7 +28,7 @@ def normalize_dims(dim, ndim: int) -> tuple:
 def _unreduce(g, dims: tuple, keepdim: bool, shape: tuple):
     """The gradient of a reduction over ``dims``, broadcast back to the input ``shape``."""
     if not keepdim and dims:
-        g = np.expand_dims(g, dims)
+        g = g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
     return np.broadcast_to(g, shape)
 
 
@@ -48,6 +48,10 @@ MeanBackward0 = defop(
 MeanBackward1 = defop("MeanBackward1", *MeanBackward0._vjps, saves="none")
 
 
+def _numpy_names(dim, keepdim, axis, keepdims):
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
 def _count(shape: tuple, dims: tuple) -> int:
     n = 1
     for d in dims:
@@ -63,8 +67,14 @@ def _mean_kernel(x, dims, keepdim, shape, dtype):
     return np.mean(x, axis=dims, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype, copy=False)
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum of all elements, or over ``dim`` (keeping it as size 1 if ``keepdim``)."""
+def sum(
+    input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None
+) -> Tensor:
+    """Sum of all elements, or over ``dim`` (keeping it as size 1 if ``keepdim``).
+
+    NumPy's ``axis`` and ``keepdims`` are accepted too, so one formula can run on an array
+    or a tensor (the VJP rules rely on it)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     node = SumBackward0 if dim is None else SumBackward1
     dims = normalize_dims(dim, input.ndim)
     if dtype is None and input._data.dtype.kind in "bi" and input._data.dtype != np.int64:
@@ -75,8 +85,12 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     )
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Mean of all elements, or over ``dim``; floating tensors only."""
+def mean(
+    input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None
+) -> Tensor:
+    """Mean of all elements, or over ``dim``; floating tensors only (``axis`` and
+    ``keepdims`` as in NumPy are accepted too)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     kind = (to_numpy(dtype) if dtype is not None else input._data.dtype).kind
     if kind not in "fc":
         raise RuntimeError(
