@@ -31,7 +31,7 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
     # leaf stores a copy of those; any other gradient is fresh and is stored as it is.
     shared = {id(seed) for seed in seeds}
     for root, seed in zip(roots, seeds):
-        _send(buffers, heap, edge_of(root), seed)
+        _send(buffers, heap, *edge_of(root), seed)
 
     captures = needed = None
     if inputs is not None:
@@ -68,22 +68,21 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
             if not retain_graph:
                 node._release()
             # 5. Send each input's gradient on to the node that produced that input.
-            for edge, g in zip(node._edges, input_grads):
-                if edge is not None and g is not None:
+            for fn, nr, g in zip(node._next, node._next_nr, input_grads):
+                if fn is not None and g is not None:
                     if g is grad or not node._fresh_grads:
                         shared.add(id(g))
-                    if needed is None or edge[0] in needed or edge[0] in captures:
-                        _send(buffers, heap, edge, g)
+                    if needed is None or fn in needed or fn in captures:
+                        _send(buffers, heap, fn, nr, g)
     finally:
         errstate.__exit__(None, None, None)
         state.enabled = previous_mode
     return captured
 
 
-def _send(buffers: dict, heap: list, edge, grad) -> None:
-    """Add ``grad`` into the buffer of the node at the end of ``edge``, first summed back
-    over broadcast dimensions and cast to the dtype of the tensor that node produced."""
-    node, nr = edge
+def _send(buffers: dict, heap: list, node, nr: int, grad) -> None:
+    """Add ``grad`` into the buffer of output ``nr`` of ``node``, first summed back over
+    broadcast dimensions and cast to the dtype of the tensor that node produced."""
     if node._multi:
         grad = _fit(grad, node._shape[nr], node._dtype[nr])
         buf = buffers.get(node)
@@ -208,17 +207,14 @@ def _plan_capture(buffers: dict, inputs: list):
     while stack:
         node, children_done = stack.pop()
         if children_done:
-            if any(
-                e is not None and (e[0] in leads_to_capture or e[0] in captures)
-                for e in node._edges
-            ):
+            if any(fn in leads_to_capture or fn in captures for fn in node._next):
                 leads_to_capture.add(node)
             continue
         if node in visited:
             continue
         visited.add(node)
         stack.append((node, True))
-        for edge in node._edges:
-            if edge is not None and edge[0]._seq >= oldest and edge[0] not in visited:
-                stack.append((edge[0], False))
+        for fn in node._next:
+            if fn is not None and fn._seq >= oldest and fn not in visited:
+                stack.append((fn, False))
     return captures, leads_to_capture

@@ -104,7 +104,7 @@ class BackwardCFunction(Node):
     def _check(self, result, create_graph: bool) -> tuple:
         name = self.name()
         result = result if isinstance(result, tuple) else (result,)
-        n = len(self._edges)
+        n = len(self._next)
         if len(result) < n or any(r is not None for r in result[n:]):
             raise RuntimeError(
                 f"function {name} returned an incorrect number of gradients (expected {n}, "
@@ -112,13 +112,14 @@ class BackwardCFunction(Node):
                 "of forward"
             )
         out = []
-        for i, (g, edge, is_tensor) in enumerate(zip(result, self._edges, self._ctx._inputs)):
+        edges = zip(self._next, self._next_nr)
+        for i, (g, edge, is_tensor) in enumerate(zip(result, edges, self._ctx._inputs)):
             if g is not None and not is_tensor:
                 raise RuntimeError(
                     f"function {name} returned a gradient different than None at position "
                     f"{i + 1}, but the corresponding forward input was not a Variable"
                 )
-            if g is None or edge is None:
+            if g is None or edge[0] is None:
                 out.append(None)
                 continue
             if not isinstance(g, Tensor):
@@ -194,7 +195,9 @@ class Function:
         single = not isinstance(output, tuple)
         raw = (output,) if single else output
         node = object.__new__(cls._backward_cls)
-        node._edges = tuple(edge_of(a) if t else None for t, a in zip(is_tensor, args))
+        edges = [edge_of(a) if t else None for t, a in zip(is_tensor, args)]
+        node._next = tuple(None if e is None else e[0] for e in edges)
+        node._next_nr = tuple(0 if e is None else e[1] for e in edges)
         node._seq = next(_sequence)
         node._tensor_hooks = node._retained = None
         node._ctx = ctx

@@ -49,7 +49,19 @@ class RemovableHandle:
 class Node:
     """Base of every ``grad_fn``: one backward step of the graph."""
 
-    __slots__ = ("_edges", "_seq", "_shape", "_dtype", "_tensor_hooks", "_retained", "__weakref__")
+    # The edges to the inputs' nodes are two parallel tuples, `_next` (a node or None per
+    # input) and `_next_nr` (which output of it), rather than one (node, nr) pair per input:
+    # fewer objects for the cycle collector to walk in graphs of millions of nodes.
+    __slots__ = (
+        "_next",
+        "_next_nr",
+        "_seq",
+        "_shape",
+        "_dtype",
+        "_tensor_hooks",
+        "_retained",
+        "__weakref__",
+    )
     _multi = False  # True where the node has several outputs and buffers a list of grads
     _fresh_grads = False  # True where every gradient it returns is a new array of its own
 
@@ -62,7 +74,7 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """``(node, output_nr)`` per differentiable input; ``(None, 0)`` where none is needed."""
-        return tuple(e if e is not None else (None, 0) for e in self._edges)
+        return tuple((fn, nr if fn is not None else 0) for fn, nr in zip(self._next, self._next_nr))
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -87,9 +99,10 @@ class Node:
         self._retained[output_nr] = weakref.ref(tensor)
 
 
-def new_node(cls, edges: tuple, shape, dtype):
+def new_node(cls, next_nodes: tuple, next_nr: tuple, shape, dtype):
     node = object.__new__(cls)
-    node._edges = edges
+    node._next = next_nodes
+    node._next_nr = next_nr
     node._seq = next(_sequence)
     node._shape = shape
     node._dtype = dtype
@@ -110,7 +123,7 @@ def accumulator(tensor) -> AccumulateGrad:
     ref = tensor._accumulator
     node = ref() if ref is not None else None
     if node is None:
-        node = new_node(AccumulateGrad, (), tensor._data.shape, tensor._data.dtype)
+        node = new_node(AccumulateGrad, (), (), tensor._data.shape, tensor._data.dtype)
         node.variable = tensor
         node._tensor_hooks = tensor._hooks
         tensor._accumulator = weakref.ref(node)

@@ -34,7 +34,15 @@ _asarray = np.asarray
 class OpNode(Node):
     """The node of a built-in op; its class carries the op's VJP rules."""
 
-    __slots__ = ("_saved", "_versions", "_result", "_result_version", "_params", "_epoch")
+    __slots__ = (
+        "_saved",
+        "_versions",
+        "_result",
+        "_result_counter",
+        "_result_version",
+        "_params",
+        "_epoch",
+    )
     _vjps: tuple = ()
     _saves_inputs = False
     _saves_result = False
@@ -50,15 +58,15 @@ class OpNode(Node):
         if create_graph and result is not None:
             result = wrap(result, self)  # the output again, so its uses get recorded
         if saved is None:
-            inputs = (None,) * len(self._edges)
+            inputs = (None,) * len(self._next)
         elif create_graph:
             inputs = saved
         else:
             inputs = [s._data if isinstance(s, Tensor) else s for s in saved]
         params = self._params
         grads = []
-        for edge, vjp in zip(self._edges, self._vjps):
-            grads.append(None if edge is None else vjp(grad, result, *inputs, **params))
+        for fn, vjp in zip(self._next, self._vjps):
+            grads.append(None if fn is None else vjp(grad, result, *inputs, **params))
         return grads
 
     def _release(self) -> None:
@@ -81,12 +89,14 @@ def _check_versions(node: OpNode) -> None:
     saved = node._saved if node._versions is not None else ()
     for i, (tensor, version) in enumerate(zip(saved, node._versions or ())):
         if version is not None and tensor._version_counter[0] != version:
-            edge = node._edges[i]
-            producer = None if edge is None or edge[0].name().startswith("torch::") else edge
+            fn = node._next[i]
+            producer = (
+                None if fn is None or fn.name().startswith("torch::") else (fn, node._next_nr[i])
+            )
             _raise_modified(tensor._data, tensor._version_counter[0], version, producer)
-    rv = node._result_version
-    if rv is not None and rv[0][0] != rv[1]:
-        _raise_modified(node._result, rv[0][0], rv[1], (node, 0))
+    counter = node._result_counter
+    if counter is not None and counter[0] != node._result_version:
+        _raise_modified(node._result, counter[0], node._result_version, (node, 0))
 
 
 def _raise_modified(array, now: int, then: int, producer) -> None:
@@ -218,7 +228,8 @@ _NO_PARAMS: dict = {}
 def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     """Make the output tensor of a recorded op together with its node."""
     node = _new(cls)
-    edges = []
+    next_nodes = []
+    next_nr = []
     versions = [] if cls._saves_inputs else None
     for t in inputs:
         if isinstance(t, Tensor):
@@ -226,18 +237,21 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
                 refresh_view(t)
             fn = t._grad_fn
             if fn is not None:
-                edges.append((fn, t._output_nr))
-            elif t._requires_grad:
-                edges.append((accumulator(t), 0))
+                next_nodes.append(fn)
+                next_nr.append(t._output_nr)
             else:
-                edges.append(None)
+                next_nodes.append(accumulator(t) if t._requires_grad else None)
+                next_nr.append(0)
             if versions is not None:
                 versions.append(t._version_counter[0])
         else:
-            edges.append(None)
+            next_nodes.append(None)
+            next_nr.append(0)
             if versions is not None:
                 versions.append(None)
-    node._edges = edges
+    # Tuples of numbers only are dropped by the cycle collector; lists never are.
+    node._next = tuple(next_nodes)
+    node._next_nr = tuple(next_nr)
     node._seq = next(_sequence)
     node._shape = out.shape
     node._dtype = out.dtype
@@ -245,13 +259,14 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     node._retained = None
     node._params = params
     node._saved = inputs if versions is not None else None
-    node._versions = versions
+    node._versions = None if versions is None else tuple(versions)
     node._epoch = inplace_epoch[0]
     result = wrap(out, node)
+    node._result_version = 0
     if cls._saves_result:
         node._result = out
-        node._result_version = (result._version_counter, 0)
+        node._result_counter = result._version_counter
     else:
         node._result = None
-        node._result_version = None
+        node._result_counter = None
     return result

@@ -131,8 +131,9 @@ def _become_output_of(t: Tensor, node) -> None:
     t._grad_fn = node
     t._output_nr = 0
     t._requires_grad = True
-    if getattr(node, "_result_version", None) is not None:  # it saved its output, now t
-        node._result_version = (t._version_counter, t._version_counter[0])
+    if getattr(node, "_result_counter", None) is not None:  # it saved its output, now t
+        node._result_counter = t._version_counter
+        node._result_version = t._version_counter[0]
     if t._retains_grad:
         if old is not None and old._retained is not None:
             old._retained.pop(old_nr, None)
