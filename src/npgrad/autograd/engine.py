@@ -69,11 +69,19 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
                 node._release()
             # 5. Send each input's gradient on to the node that produced that input.
             for fn, nr, g in zip(node._next, node._next_nr, input_grads):
-                if fn is not None and g is not None:
-                    if g is grad or not node._fresh_grads:
-                        shared.add(id(g))
-                    if needed is None or fn in needed or fn in captures:
-                        _send(buffers, heap, fn, nr, g)
+                if fn is None or g is None:
+                    continue
+                if g is grad or not node._fresh_grads:
+                    shared.add(id(g))
+                if needed is not None and fn not in needed and fn not in captures:
+                    continue
+                if fn._multi or g.shape != fn._shape or g.dtype != fn._dtype:
+                    _send(buffers, heap, fn, nr, g)  # the general case
+                elif fn in buffers:
+                    buffers[fn] = buffers[fn] + g
+                else:
+                    buffers[fn] = g
+                    heappush(heap, (-fn._seq, fn))
     finally:
         errstate.__exit__(None, None, None)
         state.enabled = previous_mode

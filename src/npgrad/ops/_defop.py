@@ -58,22 +58,29 @@ class OpNode(Node):
         if create_graph and result is not None:
             result = wrap(result, self)  # the output again, so its uses get recorded
         if saved is None:
-            inputs = (None,) * len(self._next)
+            inputs = _UNSAVED[len(self._next)]
         elif create_graph:
             inputs = saved
         else:
             inputs = [s._data if isinstance(s, Tensor) else s for s in saved]
         params = self._params
-        grads = []
-        for fn, vjp in zip(self._next, self._vjps):
-            grads.append(None if fn is None else vjp(grad, result, *inputs, **params))
-        return grads
+        if params:
+            return [
+                None if fn is None else vjp(grad, result, *inputs, **params)
+                for fn, vjp in zip(self._next, self._vjps)
+            ]
+        return [
+            None if fn is None else vjp(grad, result, *inputs)
+            for fn, vjp in zip(self._next, self._vjps)
+        ]
 
     def _release(self) -> None:
         if self._saved is not None or self._result is not None:
             self._saved = _FREED
             self._result = None
 
+
+_UNSAVED = [(None,) * n for n in range(8)]  # what rules get for inputs the op did not save
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
