@@ -4,6 +4,9 @@ Each test body is a function of ``m`` (the module: torch or npgrad); the helpers
 under both and compare what comes back.
 """
 
+import numpy as np
+
+import npgrad
 from torch_oracle import (
     raises_same,
     same,
@@ -318,3 +321,16 @@ def test_grad_of_grad_norm_penalty():
         return g.detach(), w.grad
 
     same(body)
+
+
+def test_returned_gradients_do_not_share_memory_with_each_other_or_the_seed():
+    x = npgrad.ones(3, requires_grad=True)
+    y = npgrad.ones(3, requires_grad=True)
+    v = npgrad.tensor([1.0, 2.0, 3.0])
+    gx, gy = npgrad.autograd.grad(x + y, (x, y), v)
+    (gv,) = npgrad.autograd.grad(x.view(3), x, v)
+    arrays = [gx.numpy(), gy.numpy(), gv.numpy(), v.numpy()]
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1 :]:
+            assert not np.shares_memory(a, b)
+    assert gx.tolist() == gy.tolist() == gv.tolist() == [1.0, 2.0, 3.0]

@@ -57,6 +57,8 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
             if captures is not None:
                 for nr, index in captures.get(node, ()):
                     g = grad[nr] if node._multi else grad
+                    if not create_graph and (id(g) in shared or g.base is not None):
+                        g = np.array(g)  # each returned gradient owns its memory
                     captured[index] = g if captured[index] is None else captured[index] + g
                 if node not in needed:
                     continue
