@@ -45,19 +45,25 @@ def thread_pools() -> list[dict]:
         from threadpoolctl import threadpool_info
     except ImportError:
         return []
-    keys = ("user_api", "internal_api", "version", "num_threads", "prefix", "filepath")
-    return [{key: pool.get(key) for key in keys} for pool in threadpool_info()]
+    import numpy as np
+
+    # NumPy's wheels bundle their BLAS in numpy.libs/ (Linux) or numpy/.dylibs/ (macOS).
+    numpy_dir = os.path.dirname(np.__file__)
+    keys = ("user_api", "internal_api", "version", "num_threads", "prefix")
+    pools = []
+    for info in threadpool_info():
+        path = info.get("filepath") or ""
+        pool = {key: info.get(key) for key in keys}
+        pool["library"] = os.path.basename(path)  # the file name only: no local paths
+        pool["bundled_with_numpy"] = path.startswith(numpy_dir)
+        pools.append(pool)
+    return pools
 
 
 def numpy_blas(pools: list[dict]) -> str:
     """A one-line description of the BLAS NumPy runs, e.g. 'openblas 0.3.31 (1 thread)'."""
-    import numpy as np
-
-    # NumPy's wheels bundle their BLAS in numpy.libs/ (Linux) or numpy/.dylibs/ (macOS).
-    prefix = os.path.dirname(np.__file__)
     for pool in pools:
-        path = pool.get("filepath") or ""
-        if pool.get("user_api") == "blas" and path.startswith(prefix):
+        if pool.get("user_api") == "blas" and pool.get("bundled_with_numpy"):
             threads = pool["num_threads"]
             plural = "" if threads == 1 else "s"
             return f"{pool['internal_api']} {pool['version']} ({threads} thread{plural})"
