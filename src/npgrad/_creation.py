@@ -201,10 +201,6 @@ def seed() -> int:
     return s
 
 
-def default_generator() -> np.random.Generator:
-    return _Random.generator
-
-
 def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform random values in [0, 1)."""
     data = _Random.generator.random(_size(size)).astype(_float_dtype(dtype))

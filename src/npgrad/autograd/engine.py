@@ -195,8 +195,7 @@ def accumulate(tensor: Tensor, grad, create_graph: bool, owned: bool = False) ->
     elif old._requires_grad:
         tensor._grad = wrap(old._data + grad)
     else:
-        data = grad._data if isinstance(grad, Tensor) else grad
-        old._data += data
+        old._data += grad
         bump_version(old)
 
 

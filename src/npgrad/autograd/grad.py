@@ -81,7 +81,7 @@ def grad(
     allow_unused = bool(allow_unused) or materialize_grads
     as_dict = isinstance(inputs, dict)
     keys = list(inputs.keys()) if as_dict else None
-    input_list = _check_inputs(list(inputs.values()) if as_dict else inputs, "grad")
+    input_list = _check_inputs(inputs, "grad")
     for t in input_list:
         if not t._requires_grad:
             raise RuntimeError(

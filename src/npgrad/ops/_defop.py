@@ -240,7 +240,7 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     next_nodes = []
     next_nr = []
     versions = [] if cls._saves_inputs else None
-    for t in inputs:
+    for t in inputs:  # node.edge_of, inlined: this loop runs for every input of every op
         if isinstance(t, Tensor):
             if t._base is not None and t._view_version != t._version_counter[0]:
                 refresh_view(t)
