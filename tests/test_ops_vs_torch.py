@@ -17,7 +17,8 @@ from helpers import (
     make_arrays,
     seed_for,
 )
-from op_table import KINK_MARGIN, OPS, cases
+from op_spec import KINK_MARGIN
+from op_table import OPS, cases
 
 CASES = cases()
 SECOND_ORDER = [c for c in CASES if c.spec.second_order]

@@ -6,7 +6,7 @@ from . import autograd
 from . import _tensor_methods  # noqa: F401  (attaches Tensor's methods and operators)
 
 # isort: on
-from . import nn
+from . import linalg, nn
 from ._creation import (
     arange,
     as_tensor,
@@ -63,69 +63,18 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .ops.arithmetic import (
-    add,
-    div,
-    divide,
-    mul,
-    multiply,
-    neg,
-    negative,
-    pow,
-    rsub,
-    sub,
-    subtract,
-    true_divide,
-)
-from .ops.indexing import nonzero
-from .ops.linalg import bmm, dot, matmul, mm, mv
-from .ops.nn_ops import log_softmax, logsumexp, softmax
-from .ops.pointwise import (
-    abs,
-    absolute,
-    clamp,
-    clip,
-    cos,
-    eq,
-    exp,
-    ge,
-    greater,
-    greater_equal,
-    gt,
-    le,
-    less,
-    less_equal,
-    log,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    lt,
-    ne,
-    not_equal,
-    relu,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    tanh,
-    where,
-)
-from .ops.reduction import mean, sum
-from .ops.shape import (
-    broadcast_to,
-    clone,
-    expand,
-    flatten,
-    permute,
-    reshape,
-    squeeze,
-    swapaxes,
-    swapdims,
-    t,
-    transpose,
-    unsqueeze,
-)
+from .ops.arithmetic import *  # noqa: F403
+from .ops.binary import *  # noqa: F403
+from .ops.cumulative import *  # noqa: F403
+from .ops.gather import *  # noqa: F403
+from .ops.indexing import *  # noqa: F403
+from .ops.join import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.nn_ops import *  # noqa: F403
+from .ops.pointwise import *  # noqa: F403
+from .ops.reduction import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .ops.unary import *  # noqa: F403
 
 __version__ = "0.1.0"
 

@@ -11,6 +11,7 @@ import numpy as np
 from .._dtype import default_float
 from .._tensor import Tensor
 from ._defop import apply, binary, defop, promote
+from .inplace import inplace_method
 
 AddBackward0 = defop("AddBackward0", lambda g, r, x, y: g, lambda g, r, x, y: g, saves="none")
 SubBackward0 = defop("SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none")
@@ -163,4 +164,69 @@ def _power(x, exponent):
 
 
 def rpow(input, other) -> Tensor:
+    """other ** input (``number ** tensor``)."""
     return pow(other, input)
+
+
+__all__ = [
+    "add",
+    "div",
+    "divide",
+    "mul",
+    "multiply",
+    "neg",
+    "negative",
+    "pow",
+    "reciprocal",
+    "rsub",
+    "sub",
+    "subtract",
+    "true_divide",
+]
+METHODS = {
+    "add": add,
+    "sub": sub,
+    "subtract": sub,
+    "mul": mul,
+    "multiply": mul,
+    "div": div,
+    "divide": div,
+    "true_divide": div,
+    "neg": neg,
+    "negative": neg,
+    "pow": pow,
+    "reciprocal": reciprocal,
+    "__add__": add,
+    "__radd__": add,
+    "__sub__": sub,
+    "__rsub__": rsub,
+    "__mul__": mul,
+    "__rmul__": mul,
+    "__truediv__": div,
+    "__rtruediv__": rdiv,
+    "__neg__": neg,
+    "__pos__": lambda self: self,
+    "__pow__": pow,
+    "__rpow__": rpow,
+    "add_": inplace_method(add),
+    "sub_": inplace_method(sub),
+    "mul_": inplace_method(mul),
+    "div_": inplace_method(div),
+    "pow_": inplace_method(pow),
+    "neg_": inplace_method(neg),
+    "reciprocal_": inplace_method(reciprocal),
+    "__iadd__": inplace_method(add),
+    "__isub__": inplace_method(sub),
+    "__imul__": inplace_method(mul),
+    "__itruediv__": inplace_method(div),
+    "__ipow__": inplace_method(pow),
+}
+NUMPY = {
+    np.add: add,
+    np.subtract: sub,
+    np.multiply: mul,
+    np.true_divide: div,
+    np.negative: neg,
+    np.power: pow,
+    np.reciprocal: reciprocal,
+}

@@ -142,3 +142,17 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if as_tuple:
         return tuple(wrap(i.astype(np.int64)) for i in idx)
     return wrap(np.stack(idx, axis=1).astype(np.int64))
+
+
+def _setitem(self, index, value):
+    from .inplace import inplace
+
+    idx, _ = convert_index(index)
+    if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+        value = value.to(self.dtype)
+    inplace(self, index_put, idx, value)
+
+
+__all__ = ["nonzero"]
+METHODS = {"__getitem__": getitem, "__setitem__": _setitem, "nonzero": nonzero}
+NUMPY: dict = {}

@@ -186,3 +186,23 @@ def copied(x: Tensor, src) -> Tensor:
 
 def _copy_kernel(x, src):
     return np.broadcast_to(np.asarray(src, dtype=x.dtype), x.shape).copy()
+
+
+def inplace_method(op):
+    """The in-place Tensor method of an out-of-place op: ``x.add_(y)`` from ``add``."""
+
+    def method(self, *args, **kwargs):
+        return inplace(self, op, *args, **kwargs)
+
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In-place version of ``{op.__name__}``."
+    return method
+
+
+METHODS = {
+    "zero_": lambda self: inplace(self, zeros_of),
+    "fill_": lambda self, value: inplace(self, filled, value),
+    "copy_": lambda self, src, non_blocking=False: inplace(self, copied, src),
+}
+__all__: list = []
+NUMPY: dict = {}

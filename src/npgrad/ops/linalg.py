@@ -126,3 +126,20 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 def _expect_dims(op: str, t: Tensor, n: int, name: str) -> None:
     if t.ndim != n:
         raise RuntimeError(f"{op}: {name} must be a {n}D tensor, got {t.ndim}D")
+
+
+def _rmatmul(self, other):
+    return matmul(other, self)
+
+
+__all__ = ["bmm", "dot", "matmul", "mm", "mv"]
+METHODS = {
+    "matmul": matmul,
+    "mm": mm,
+    "mv": mv,
+    "dot": dot,
+    "bmm": bmm,
+    "__matmul__": matmul,
+    "__rmatmul__": _rmatmul,
+}
+NUMPY = {np.matmul: matmul}

@@ -149,3 +149,8 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Ten
     """Cross-entropy of logits ``input`` (N, C) and class indices ``target`` (N,):
     ``nll_loss(log_softmax(input, 1), target)``."""
     return nll_loss(log_softmax(input, 1), target, reduction=reduction)
+
+
+__all__ = ["log_softmax", "logsumexp", "softmax"]
+METHODS = {"log_softmax": log_softmax, "logsumexp": logsumexp, "softmax": softmax}
+NUMPY: dict = {}

@@ -103,3 +103,15 @@ def mean(
     return apply(
         node, _mean_kernel, input, dims=dims, keepdim=keepdim, shape=input._data.shape, dtype=dtype
     )
+
+
+__all__ = ["mean", "sum"]
+METHODS = {"sum": sum, "mean": mean}
+NUMPY = {
+    np.sum: lambda a, axis=None, dtype=None, keepdims=False: sum(
+        a, dim=axis, keepdim=keepdims, dtype=dtype
+    ),
+    np.mean: lambda a, axis=None, dtype=None, keepdims=False: mean(
+        a, dim=axis, keepdim=keepdims, dtype=dtype
+    ),
+}

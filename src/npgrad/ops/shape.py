@@ -270,3 +270,66 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     if input._data.flags.c_contiguous:
         return input
     return apply(CloneBackward0, np.ascontiguousarray, input)
+
+
+def _expand_dims(a, axis):
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    ndim = a.ndim + len(axes)
+    for d in sorted(x % ndim for x in axes):
+        a = unsqueeze(a, d)
+    return a
+
+
+__all__ = [
+    "broadcast_to",
+    "clone",
+    "expand",
+    "flatten",
+    "permute",
+    "reshape",
+    "squeeze",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "transpose",
+    "unsqueeze",
+]
+METHODS = {
+    "reshape": reshape,
+    "view": view,
+    "flatten": flatten,
+    "permute": permute,
+    "transpose": transpose,
+    "swapaxes": transpose,
+    "swapdims": transpose,
+    "t": t,
+    "unsqueeze": unsqueeze,
+    "squeeze": squeeze,
+    "expand": expand,
+    "expand_as": expand_as,
+    "clone": clone,
+    "contiguous": contiguous,
+    "to": to,
+    "view_as": lambda self, other: view(self, *other.shape),
+    "reshape_as": lambda self, other: reshape(self, *other.shape),
+    "float": lambda self: to(self, np.float32),
+    "double": lambda self: to(self, np.float64),
+    "half": lambda self: to(self, np.float16),
+    "long": lambda self: to(self, np.int64),
+    "int": lambda self: to(self, np.int32),
+    "bool": lambda self: to(self, np.bool_),
+    "type_as": lambda self, other: to(self, other.dtype),
+    "cpu": lambda self: self,
+    "T": property(T),
+    "mT": property(mT),
+}
+NUMPY = {
+    np.reshape: lambda a, shape, **_: reshape(a, shape),
+    np.swapaxes: transpose,
+    np.transpose: lambda a, axes=None: permute(
+        a, *(reversed(range(a.ndim)) if axes is None else axes)
+    ),
+    np.expand_dims: _expand_dims,
+    np.squeeze: lambda a, axis=None: squeeze(a, axis),
+    np.broadcast_to: lambda a, shape: expand(a, *shape),
+}
