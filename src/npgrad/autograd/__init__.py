@@ -1,5 +1,7 @@
-"""npgrad.autograd: backward(), grad(), custom Functions, grad modes, gradient checks."""
+"""npgrad.autograd: backward(), grad(), custom Functions, grad modes, gradient checks, and
+the functional transforms (``autograd.functional``: vjp, jvp, jacobian, hessian, hvp, vhp)."""
 
+from . import functional
 from .function import Function, FunctionCtx, once_differentiable
 from .grad import backward, grad
 from .grad_mode import (
@@ -20,6 +22,7 @@ __all__ = [
     "Node",
     "backward",
     "enable_grad",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -221,7 +221,9 @@ def promote(xa, ya):
 
 def _constant(value):
     """Python numbers pass through (NumPy treats them as weakly typed, as torch does)."""
-    if isinstance(value, (bool, int, float, complex, np.generic)):
+    if isinstance(value, np.generic):
+        return value.item()  # torch treats NumPy scalars as weakly typed, like Python numbers
+    if isinstance(value, (bool, int, float, complex)):
         return value
     if isinstance(value, (list, tuple)):
         raise TypeError(
