@@ -1,5 +1,17 @@
-"""npgrad.nn: neural-network building blocks (``functional`` for now)."""
+"""npgrad.nn: modules, parameters, containers, initialisation and the functional API."""
 
-from . import functional
+from . import functional, init, utils
+from .containers import ModuleDict, ModuleList, Sequential
+from .module import Module
+from .parameter import Parameter
 
-__all__ = ["functional"]
+__all__ = [
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "Parameter",
+    "Sequential",
+    "functional",
+    "init",
+    "utils",
+]
