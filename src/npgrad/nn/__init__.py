@@ -3,6 +3,8 @@
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module
+from .modules import *  # noqa: F403
+from .modules import __all__ as _layers
 from .parameter import Parameter
 
 __all__ = [
@@ -14,4 +16,5 @@ __all__ = [
     "functional",
     "init",
     "utils",
+    *_layers,
 ]
