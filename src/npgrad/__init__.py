@@ -75,6 +75,7 @@ from .ops.pointwise import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
