@@ -6,8 +6,9 @@ from . import autograd
 from . import _tensor_methods  # noqa: F401  (attaches Tensor's methods and operators)
 
 # isort: on
-from . import linalg, nn
+from . import linalg, nn, utils
 from ._creation import (
+    Generator,
     arange,
     as_tensor,
     empty,

@@ -189,6 +189,24 @@ class _Random:
     generator = np.random.default_rng()
 
 
+class Generator:
+    """A random-number generator of its own, e.g. for DataLoader shuffling and random_split
+    (``Generator().manual_seed(0)``)."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed; returns the generator."""
+        self._seed = int(seed)
+        self._rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed it was last seeded with."""
+        return self._seed
+
+
 def manual_seed(seed: int):
     """Seed the generator behind rand, randn, randint and dropout."""
     _Random.generator = np.random.default_rng(int(seed))
