@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/seed.py
+	$(BIN)/python -m npgrad.demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
