@@ -75,11 +75,82 @@ def _any_float(*operands) -> bool:
     )
 
 
-def div(input, other, *, rounding_mode=None) -> Tensor:
-    """input / other (true division; integers give floats)."""
-    if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) is not supported yet")
-    return binary(DivBackward0, _true_divide, input, other)
+_TRUE = object()  # rounding_mode not given, as opposed to given as None
+
+
+def div(input, other, *, rounding_mode=_TRUE) -> Tensor:
+    """input / other: true division (integers give floats), or with ``rounding_mode``
+    "trunc" or "floor" the quotient rounded towards zero or down (zero gradient)."""
+    if rounding_mode is _TRUE:
+        return binary(DivBackward0, _true_divide, input, other)
+    if rounding_mode is None:  # torch records this call form as DivBackward2
+        return binary(TrueDivBackward2, _true_divide, input, other)
+    if rounding_mode not in _ROUNDED:
+        raise RuntimeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"{rounding_mode!r}"
+        )
+    return binary(DivBackward2, _ROUNDED[rounding_mode], input, other)
+
+
+def _zero_grad(g, r, x, y):
+    return g * 0
+
+
+DivBackward2 = defop("DivBackward2", _zero_grad, _zero_grad, saves="none")
+TrueDivBackward2 = defop("DivBackward2", *DivBackward0._vjps)
+
+
+def _check_integer_divisor(x, y) -> None:
+    if not _any_float(x, y) and np.any(np.asarray(y) == 0):
+        raise RuntimeError(
+            "ZeroDivisionError: integer division by zero; use a floating dtype to get inf/nan"
+        )
+
+
+def _trunc_divide(x, y):
+    _check_integer_divisor(x, y)
+    if _any_float(x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.trunc(np.true_divide(x, y))
+    q = np.floor_divide(x, y)
+    # floor and trunc differ by one where the division is inexact and the signs differ
+    return q + ((q < 0) & (q * y != x))
+
+
+def _floor_divide(x, y):
+    _check_integer_divisor(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(x, y)
+
+
+_ROUNDED = {"trunc": _trunc_divide, "floor": _floor_divide}
+
+
+def _no_derivative(g, r, x, y):
+    raise RuntimeError(
+        "derivative for aten::floor_divide is not implemented; "
+        "use div(input, other, rounding_mode='floor'), whose gradient is zero"
+    )
+
+
+FloorDivideNode = defop(
+    "NotImplemented",
+    _no_derivative,
+    _no_derivative,
+    saves="none",
+    qualified_name="torch::autograd::NotImplemented",
+)
+
+
+def floor_divide(input, other) -> Tensor:
+    """input // other, rounded down (as ``div(rounding_mode="floor")``; not differentiable)."""
+    return binary(FloorDivideNode, _floor_divide, input, other)
+
+
+def rfloordiv(input, other) -> Tensor:
+    """other // input (``number // tensor``)."""
+    return floor_divide(other, input)
 
 
 divide = true_divide = div
@@ -102,6 +173,11 @@ def rdiv(input: Tensor, other) -> Tensor:
 
 def neg(input: Tensor) -> Tensor:
     """-input."""
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return apply(NegBackward0, np.negative, input)
 
 
@@ -172,6 +248,7 @@ __all__ = [
     "add",
     "div",
     "divide",
+    "floor_divide",
     "mul",
     "multiply",
     "neg",
@@ -192,6 +269,15 @@ METHODS = {
     "div": div,
     "divide": div,
     "true_divide": div,
+    "floor_divide": floor_divide,
+    "floor_divide_": inplace_method(floor_divide),
+    "__floordiv__": floor_divide,
+    "__rfloordiv__": rfloordiv,
+    "__ifloordiv__": inplace_method(floor_divide),
+    "divide_": inplace_method(div),
+    "true_divide_": inplace_method(div),
+    "multiply_": inplace_method(mul),
+    "subtract_": inplace_method(sub),
     "neg": neg,
     "negative": neg,
     "pow": pow,
@@ -226,6 +312,7 @@ NUMPY = {
     np.subtract: sub,
     np.multiply: mul,
     np.true_divide: div,
+    np.floor_divide: floor_divide,
     np.negative: neg,
     np.power: pow,
     np.reciprocal: reciprocal,

@@ -94,6 +94,10 @@ def _relu(x):
 
 def abs(input: Tensor) -> Tensor:
     """|input|, elementwise."""
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError(
+            "\"abs\" not implemented for 'bool' tensors; convert the input first, e.g. x.int()"
+        )
     return apply(AbsBackward0, np.abs, input)
 
 
@@ -102,7 +106,11 @@ absolute = abs
 
 def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return apply(SignBackward0, np.sign, input)
+    return apply(SignBackward0, _sign, input)
+
+
+def _sign(x):
+    return x.copy() if x.dtype == np.bool_ else np.sign(x)
 
 
 def _constant_tensor(out) -> Tensor:
@@ -151,7 +159,8 @@ WhereBackward0 = defop(
 
 
 def where(condition, input=None, other=None) -> Tensor:
-    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (either may be a
+    number)."""
     if input is None and other is None:
         from .indexing import nonzero
 
@@ -164,12 +173,37 @@ def where(condition, input=None, other=None) -> Tensor:
         )
     xa = input._data if isinstance(input, Tensor) else input
     ya = other._data if isinstance(other, Tensor) else other
+    dtype = result_type(xa, ya)
     xa, ya = promote(xa, ya)
-    return apply(WhereBackward0, lambda c, x, y: np.where(c, xa, ya), cond, input, other)
+    return apply(WhereBackward0, lambda c, x, y: _where(c, xa, ya, dtype), cond, input, other)
 
 
-# torch's clamp passes the gradient where min <= x <= max, bounds included.
+def _where(c, x, y, dtype):
+    out = np.where(c, x, y)
+    return out if out.dtype == dtype else out.astype(dtype)
+
+
+# torch's clamp passes the gradient where min <= x <= max, bounds included; a tensor bound
+# gets it where it is the active one (min only while min < max).
 ClampBackward1 = defop("ClampBackward1", lambda g, r, x, min, max: g * _inside(x, min, max))
+ClampBackward0 = defop(
+    "ClampBackward0",
+    lambda g, r, x, lo, hi: np.where(_inside(x, lo, hi), g, 0),
+    lambda g, r, x, lo, hi: np.where((x < lo) if hi is None else (x < lo) & (lo < hi), g, 0),
+    lambda g, r, x, lo, hi: np.where((x > hi) if lo is None else (x > hi) | (hi < lo), g, 0),
+)
+ClampMinBackward0 = defop("ClampMinBackward0", lambda g, r, x, min: np.where(x >= min, g, 0))
+ClampMaxBackward0 = defop("ClampMaxBackward0", lambda g, r, x, max: np.where(x <= max, g, 0))
+ClampMinBackward1 = defop(
+    "ClampMinBackward1",
+    lambda g, r, x, lo: np.where(x >= lo, g, 0),
+    lambda g, r, x, lo: np.where(x < lo, g, 0),
+)
+ClampMaxBackward1 = defop(
+    "ClampMaxBackward1",
+    lambda g, r, x, hi: np.where(x <= hi, g, 0),
+    lambda g, r, x, hi: np.where(x > hi, g, 0),
+)
 
 
 def _inside(x, lo, hi):
@@ -182,12 +216,43 @@ def _inside(x, lo, hi):
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:
-    """Limit each element to [min, max] (either bound may be None)."""
+    """Limit each element to [min, max]; either bound may be None, a number or a tensor
+    (broadcast), and where min > max every element becomes max."""
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise RuntimeError(
+            "torch.clamp: At least one of 'min' or 'max' must not be None; pass a bound"
+        )
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        raise NotImplementedError("clamp with tensor bounds is not supported yet")
+        min, max = _scalar_bound(min, max), _scalar_bound(max, min)
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            _check_bounds(min, max)
+            return apply(ClampBackward0, _clamp_tensors, input, min, max)
     return apply(ClampBackward1, _clip, input, min=min, max=max)
+
+
+def _scalar_bound(bound, other):
+    """torch takes a 0-d tensor as a number when the other bound is a number."""
+    if isinstance(bound, Tensor) and not isinstance(other, Tensor | None) and not bound.ndim:
+        return bound.item()
+    return bound
+
+
+def _check_bounds(*bounds) -> None:
+    if any(b is not None and not isinstance(b, Tensor) for b in bounds):
+        raise TypeError(
+            "clamp() received a tensor and a number as bounds: pass both bounds as tensors "
+            "(npgrad.tensor(...)) or both as numbers"
+        )
+
+
+def _clamp_tensors(x, lo, hi):
+    dtype = result_type(*(a for a in (x, lo, hi) if a is not None))
+    out = x.astype(dtype, copy=False)
+    if lo is not None:
+        out = np.maximum(out, lo.astype(dtype, copy=False))
+    if hi is not None:
+        out = np.minimum(out, hi.astype(dtype, copy=False))
+    return out
 
 
 def _clip(x, min, max):
@@ -198,10 +263,41 @@ def _clip(x, min, max):
 clip = clamp
 
 
+def clamp_min(input: Tensor, min) -> Tensor:
+    """max(input, min), elementwise; ``min`` a number or a tensor."""
+    if isinstance(min, Tensor):
+        return apply(ClampMinBackward1, _clamp_tensors_min, input, min)
+    return apply(ClampMinBackward0, lambda x, min: _clip(x, min, None), input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    """min(input, max), elementwise; ``max`` a number or a tensor."""
+    if isinstance(max, Tensor):
+        return apply(ClampMaxBackward1, _clamp_tensors_max, input, max)
+    return apply(ClampMaxBackward0, lambda x, max: _clip(x, None, max), input, max=max)
+
+
+def _clamp_tensors_min(x, lo):
+    return _clamp_tensors(x, lo, None)
+
+
+def _clamp_tensors_max(x, hi):
+    return _clamp_tensors(x, None, hi)
+
+
+def _numpy_clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    # NumPy 2 also spells the bounds min= and max=
+    lo = kwargs.pop("min", a_min)
+    hi = kwargs.pop("max", a_max)
+    return clamp(a, lo, hi)
+
+
 __all__ = [
     "abs",
     "absolute",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "cos",
     "eq",
@@ -242,6 +338,16 @@ METHODS = {
     "sign": sign,
     "clamp": clamp,
     "clip": clamp,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
+    "clamp_min_": inplace_method(clamp_min),
+    "clamp_max_": inplace_method(clamp_max),
+    "absolute": abs,
+    "abs_": inplace_method(abs),
+    "absolute_": inplace_method(abs),
+    "sign_": inplace_method(sign),
+    "sin_": inplace_method(sin),
+    "cos_": inplace_method(cos),
     "eq": eq,
     "ne": ne,
     "gt": gt,
@@ -294,5 +400,5 @@ NUMPY = {
     np.bitwise_or: logical_or,
     np.invert: logical_not,
     np.where: where,
-    np.clip: lambda a, a_min=None, a_max=None: clamp(a, a_min, a_max),
+    np.clip: _numpy_clip,
 }
