@@ -784,3 +784,8 @@ def test_str_matches_repr():
         return str(x) == repr(x), str(x * 2) == repr(x * 2)
 
     same(body)
+
+
+def test_python_floats_keep_full_precision_in_a_requested_dtype():
+    same(lambda m: m.tensor([2.675, 0.1], dtype=m.float64))
+    assert npgrad.tensor([2.675], dtype=npgrad.float64).item() == 2.675

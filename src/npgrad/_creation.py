@@ -35,6 +35,9 @@ def _infer(data, dtype) -> np.ndarray:
         if isinstance(data, list | tuple) and any(isinstance(d, Tensor) for d in _flat(data)):
             data = _detached_values(data)
         arr = np.array(data)
+        if dtype is not None and arr.dtype.kind in "fciub":
+            # Python numbers go straight to the requested dtype (no rounding via float32).
+            return arr.astype(_dtype.to_numpy(dtype), copy=False)
         if arr.dtype.kind == "f":
             arr = arr.astype(_dtype.default_float())
         elif arr.dtype.kind == "c":
