@@ -68,8 +68,10 @@ def test_from_numpy_shares_memory_both_ways():
         lambda x: x + np.float32(1),
         lambda x: x - np.int64(3),
         lambda x: np.int64(3) / x,
+        lambda x: x ** np.float64(2),
+        lambda x: np.float64(2) ** x,
     ],
-    ids=["mul", "rmul", "add", "sub", "rdiv"],
+    ids=["mul", "rmul", "add", "sub", "rdiv", "pow", "rpow"],
 )
 def test_numpy_scalars_do_not_promote_like_torch(expr):
     same(lambda m: expr(_leaf(m, [1.0, 2.0], np.float32)))

@@ -215,6 +215,10 @@ def _pow_exp_grad(g, r, base):
 
 def pow(input, exponent) -> Tensor:
     """input ** exponent; either may be a number."""
+    if isinstance(exponent, np.generic):
+        exponent = exponent.item()  # NumPy scalars are weakly typed, as Python numbers
+    if isinstance(input, np.generic):
+        input = input.item()
     if not isinstance(input, Tensor):
         return apply(PowBackward2, _scalar_power, exponent, base=input)
     if isinstance(exponent, Tensor):
@@ -307,11 +311,16 @@ METHODS = {
     "__itruediv__": inplace_method(div),
     "__ipow__": inplace_method(pow),
 }
+def _numpy_divide(x, y) -> Tensor:
+    """``np.true_divide`` as the ``/`` operator: ``number / tensor`` is torch's rdiv."""
+    return div(x, y) if isinstance(x, Tensor) else rdiv(y, x)
+
+
 NUMPY = {
     np.add: add,
     np.subtract: sub,
     np.multiply: mul,
-    np.true_divide: div,
+    np.true_divide: _numpy_divide,
     np.floor_divide: floor_divide,
     np.negative: neg,
     np.power: pow,
