@@ -1,4 +1,4 @@
-"""The softmax family and the classification losses, each one node with a fused, stable rule.
+"""The softmax family (torch-level: npgrad.softmax etc.), each one node with a fused, stable rule.
 
 Rules (see ``_defop``): log_softmax's gradient is g - softmax * sum(g); softmax's is
 r * (g - sum(g * r)); logsumexp's is g * exp(x - result). The row maximum is subtracted
@@ -11,7 +11,6 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ._defop import apply, defop
-from .indexing import unindex
 from .reduction import normalize_dims
 
 
@@ -88,67 +87,6 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return apply(
         LogsumexpBackward0, _logsumexp, input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim
     )
-
-
-# --- losses ------------------------------------------------------------------------------
-def _rows_and_targets(target: np.ndarray, n_rows: int):
-    return (np.arange(n_rows), target)
-
-
-def _nll(x, target, reduction, shape):
-    picked = -x[_rows_and_targets(target, x.shape[0])]
-    if reduction == "mean":
-        return picked.mean() if picked.size else np.array(np.nan, x.dtype)
-    return picked.sum() if reduction == "sum" else picked
-
-
-def _nll_grad(g, r, x, target, reduction, shape):
-    n = shape[0]
-    if reduction == "mean":
-        g = np.broadcast_to(g / n, (n,))
-    elif reduction == "sum":
-        g = np.broadcast_to(g, (n,))
-    return unindex(-g, _rows_and_targets(target, n), shape, True)
-
-
-NllLossBackward0 = defop("NllLossBackward0", _nll_grad, saves="none")
-
-
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """The negative log-likelihood of class indices ``target`` under log-probabilities
-    ``input`` of shape (N, C)."""
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    if input.ndim != 2:
-        raise NotImplementedError(
-            f"nll_loss supports inputs of shape (N, C) for now, got {list(input.shape)}"
-        )
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(
-            f"expected scalar type Long but found {t.dtype}: targets are class indices; use "
-            "target.long()"
-        )
-    if t.shape != (input.shape[0],):
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({t.shape[0] if t.ndim else 0})."
-        )
-    n_classes = input.shape[1]
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise IndexError(
-            f"Target {int(t.max() if t.max() >= n_classes else t.min())} is out of bounds: "
-            f"classes are 0..{n_classes - 1}"
-        )
-    return apply(
-        NllLossBackward0, _nll, input, target=t, reduction=reduction, shape=input._data.shape
-    )
-
-
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Cross-entropy of logits ``input`` (N, C) and class indices ``target`` (N,):
-    ``nll_loss(log_softmax(input, 1), target)``."""
-    return nll_loss(log_softmax(input, 1), target, reduction=reduction)
 
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
