@@ -199,10 +199,21 @@ def inplace_method(op):
     return method
 
 
-METHODS = {
-    "zero_": lambda self: inplace(self, zeros_of),
-    "fill_": lambda self, value: inplace(self, filled, value),
-    "copy_": lambda self, src, non_blocking=False: inplace(self, copied, src),
-}
+def zero_(self: Tensor) -> Tensor:
+    """Fill with zeros, in place."""
+    return inplace(self, zeros_of)
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    """Fill with ``value`` (a number or a 0-d tensor), in place."""
+    return inplace(self, filled, value)
+
+
+def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
+    """Copy ``src``'s values (broadcast, converted to self's dtype) into self, in place."""
+    return inplace(self, copied, src)
+
+
+METHODS = {"zero_": zero_, "fill_": fill_, "copy_": copy_}
 __all__: list = []
 NUMPY: dict = {}

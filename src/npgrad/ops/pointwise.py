@@ -118,34 +118,39 @@ def _constant_tensor(out) -> Tensor:
 
 
 # --- comparisons and logic: results are bool and never require grad -----------------------
-def _compare(kernel):
+def _compare(kernel, what: str):
     def op(input, other) -> Tensor:
         xa = input._data if isinstance(input, Tensor) else input
         ya = other._data if isinstance(other, Tensor) else other
         return _constant_tensor(kernel(*promote(xa, ya)))
 
     op.__name__ = kernel.__name__
+    op.__doc__ = f"{what}, elementwise with broadcasting (a bool tensor; no gradient)."
     return op
 
 
-eq, ne = _compare(np.equal), _compare(np.not_equal)
-gt, ge = _compare(np.greater), _compare(np.greater_equal)
-lt, le = _compare(np.less), _compare(np.less_equal)
+eq = _compare(np.equal, "input == other")
+ne = _compare(np.not_equal, "input != other")
+gt = _compare(np.greater, "input > other")
+ge = _compare(np.greater_equal, "input >= other")
+lt = _compare(np.less, "input < other")
+le = _compare(np.less_equal, "input <= other")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-logical_and, logical_or = _compare(np.logical_and), _compare(np.logical_or)
-logical_xor = _compare(np.logical_xor)
-bitwise_and, bitwise_or, bitwise_xor = (
-    _compare(np.bitwise_and),
-    _compare(np.bitwise_or),
-    _compare(np.bitwise_xor),
-)
+logical_and = _compare(np.logical_and, "input and other as truth values")
+logical_or = _compare(np.logical_or, "input or other as truth values")
+logical_xor = _compare(np.logical_xor, "input xor other as truth values")
+bitwise_and = _compare(np.bitwise_and, "Bitwise and")
+bitwise_or = _compare(np.bitwise_or, "Bitwise or")
+bitwise_xor = _compare(np.bitwise_xor, "Bitwise xor")
 
 
 def logical_not(input: Tensor) -> Tensor:
+    """not input as truth values, elementwise (a bool tensor)."""
     return _constant_tensor(np.logical_not(input._data))
 
 
 def bitwise_not(input: Tensor) -> Tensor:
+    """Bitwise not of an integer or bool tensor."""
     return _constant_tensor(np.invert(input._data))
 
 
