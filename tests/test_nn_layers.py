@@ -213,20 +213,31 @@ INITIALISED = {
 }
 
 
+def _ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
+    """The two-sample Kolmogorov-Smirnov distance between the samples' distributions."""
+    grid = np.sort(np.concatenate([a, b]))
+    cdf_a = np.searchsorted(np.sort(a), grid, side="right") / a.size
+    cdf_b = np.searchsorted(np.sort(b), grid, side="right") / b.size
+    return float(np.abs(cdf_a - cdf_b).max())
+
+
 @pytest.mark.parametrize("name", sorted(INITIALISED))
 def test_default_initialisation_has_torchs_distribution(name):
+    """Each parameter's values and torch's pass a two-sample KS test at the 0.1 % level."""
     torch.manual_seed(0)
     npgrad.manual_seed(0)
     theirs = dict(INITIALISED[name](torch.nn).named_parameters())
     for key, p in INITIALISED[name](npgrad.nn).named_parameters():
         ours = p.detach().numpy().astype(np.float64).ravel()
         ref = theirs[key].detach().numpy().astype(np.float64).ravel()
-        n = ours.size
-        assert abs(ours.mean() - ref.mean()) < 6 * ref.std() / math.sqrt(n), key
-        assert abs(ours.std() / ref.std() - 1) < 6 / math.sqrt(n) + 0.03, key
-        if name != "Embedding":  # uniform: the same bounds
-            assert abs(ours.max() - ref.max()) < 0.05 * ref.max(), key
-            assert abs(ours.min() - ref.min()) < 0.05 * abs(ref.min()), key
+        critical = 1.95 * math.sqrt((ours.size + ref.size) / (ours.size * ref.size))
+        assert _ks_statistic(ours, ref) < critical, f"{name}.{key}"
+
+
+def test_the_distribution_test_can_tell_a_wrong_scale():
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(-1, 1, 2000), rng.uniform(-1.3, 1.3, 2000)
+    assert _ks_statistic(a, b) > 1.95 * math.sqrt(2 / 2000)
 
 
 # --- construction errors, as torch raises them --------------------------------------------

@@ -669,6 +669,35 @@ def _np_tile(A, reps):
     return repeat(A, *reps)
 
 
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``view`` with the shape of ``other``."""
+    return view(input, *other.shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``reshape`` to the shape of ``other``."""
+    return reshape(input, *other.shape)
+
+
+def type_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` converted to ``other``'s dtype."""
+    return to(input, other.dtype)
+
+
+def cpu(input: Tensor, memory_format=None) -> Tensor:
+    """The tensor itself: npgrad tensors always live on the CPU."""
+    return input
+
+
+def _converter(dtype, name: str):
+    def convert(self: Tensor, memory_format=None) -> Tensor:
+        return to(self, dtype)
+
+    convert.__name__ = name
+    convert.__doc__ = f"``self.to(npgrad.{name})``."
+    return convert
+
+
 __all__ = [
     "atleast_1d",
     "atleast_2d",
@@ -734,16 +763,16 @@ METHODS = {
     "clone": clone,
     "contiguous": contiguous,
     "to": to,
-    "view_as": lambda self, other: view(self, *other.shape),
-    "reshape_as": lambda self, other: reshape(self, *other.shape),
-    "float": lambda self: to(self, np.float32),
-    "double": lambda self: to(self, np.float64),
-    "half": lambda self: to(self, np.float16),
-    "long": lambda self: to(self, np.int64),
-    "int": lambda self: to(self, np.int32),
-    "bool": lambda self: to(self, np.bool_),
-    "type_as": lambda self, other: to(self, other.dtype),
-    "cpu": lambda self: self,
+    "view_as": view_as,
+    "reshape_as": reshape_as,
+    "float": _converter(np.float32, "float32"),
+    "double": _converter(np.float64, "float64"),
+    "half": _converter(np.float16, "float16"),
+    "long": _converter(np.int64, "int64"),
+    "int": _converter(np.int32, "int32"),
+    "bool": _converter(np.bool_, "bool"),
+    "type_as": type_as,
+    "cpu": cpu,
     "T": property(T),
     "mT": property(mT),
 }
