@@ -55,9 +55,9 @@ def _array_function(self, func, types, args, kwargs):
     fn = NUMPY.get(func)
     if fn is None:
         raise TypeError(
-            f"{func.__module__}.{func.__name__} is not supported on npgrad tensors: it would drop the "
-            "autograd graph. Use the npgrad op, or pass t.detach().numpy() to work on plain "
-            "arrays."
+            f"{func.__module__}.{func.__name__} is not supported on npgrad tensors: it would "
+            "drop the autograd graph. Use the npgrad op, or pass t.detach().numpy() to work on "
+            "plain arrays."
         )
     return fn(*args, **kwargs)
 

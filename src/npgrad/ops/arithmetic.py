@@ -311,6 +311,8 @@ METHODS = {
     "__itruediv__": inplace_method(div),
     "__ipow__": inplace_method(pow),
 }
+
+
 def _numpy_divide(x, y) -> Tensor:
     """``np.true_divide`` as the ``/`` operator: ``number / tensor`` is torch's rdiv."""
     return div(x, y) if isinstance(x, Tensor) else rdiv(y, x)
