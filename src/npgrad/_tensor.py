@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from .autograd import diagnosis
 from .autograd.node import RemovableHandle
 
 _new = object.__new__
@@ -30,7 +31,7 @@ NON_LEAF_GRAD_WARNING = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor "
     "before calling backward(). If you access the non-leaf Tensor by mistake, make sure you "
-    "access the leaf Tensor instead."
+    "access the leaf Tensor instead. npgrad.autograd.explain(t) says why a .grad is None."
 )
 
 
@@ -55,6 +56,8 @@ class Tensor:
         "_accumulator",  # weak reference to the leaf's AccumulateGrad node
         "_hooks",  # a leaf's gradient hooks
         "_retains_grad",
+        "_origin",  # how a tensor left the graph (detach(), no_grad, ...), for explain()
+        "_grad_reset",  # the backward count when .grad was last set to None (explain())
         "__weakref__",
     )
     __hash__ = object.__hash__  # tensors are dict keys by identity, as in torch
@@ -148,11 +151,21 @@ class Tensor:
                     f"with dtype '{self.dtype}'. Convert the gradient first, e.g. "
                     "g.to(t.dtype)"
                 )
+        else:
+            self._note_grad_reset()
         self._grad = value
 
     @grad.deleter
     def grad(self) -> None:
+        self._note_grad_reset()
         self._grad = None
+
+    def _note_grad_reset(self) -> None:
+        self._grad_reset = diagnosis.runs()
+
+    def explain_grad(self) -> str:
+        """Why ``.grad`` is None (or what it holds), in plain English; see autograd.explain."""
+        return diagnosis.explain(self)
 
     @property
     def retains_grad(self) -> bool:
@@ -204,6 +217,8 @@ class Tensor:
         """A new leaf sharing this tensor's data and version counter, outside the graph."""
         out = wrap(self._data)
         out._version_counter = self._version_counter
+        if self._requires_grad:
+            out._origin = "detach()"
         return out
 
     def detach_(self) -> Tensor:
@@ -212,6 +227,8 @@ class Tensor:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead: it returns a new tensor."
             )
+        if self._requires_grad:
+            self._origin = "detach_()"
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
@@ -221,7 +238,10 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """This tensor's values as a leaf that autograd does not see (no version sharing)."""
-        return wrap(self._data)
+        out = wrap(self._data)
+        if self._requires_grad:
+            out._origin = ".data"
+        return out
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -399,6 +419,7 @@ def wrap(data: np.ndarray, grad_fn=None) -> Tensor:
     t._accumulator = None
     t._hooks = None
     t._retains_grad = False
+    t._origin = None
     return t
 
 

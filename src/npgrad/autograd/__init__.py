@@ -2,6 +2,7 @@
 the functional transforms (``autograd.functional``: vjp, jvp, jacobian, hessian, hvp, vhp)."""
 
 from . import functional
+from .diagnosis import explain
 from .function import Function, FunctionCtx, once_differentiable
 from .grad import backward, grad
 from .grad_mode import (
@@ -22,6 +23,7 @@ __all__ = [
     "Node",
     "backward",
     "enable_grad",
+    "explain",
     "functional",
     "grad",
     "gradcheck",

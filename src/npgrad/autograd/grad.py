@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
 from .._tensor import Tensor, wrap
 from . import engine
+from .diagnosis import record_run
 
 
 def backward(
@@ -36,6 +38,7 @@ def backward(
             UserWarning,
             stacklevel=3,
         )
+    record_run(_weak_roots(tensors), "backward" if inputs is None else "inputs")
     if inputs is None:
         engine.run_backward(tensors, seeds, retain_graph, create_graph)
         return
@@ -53,6 +56,14 @@ def backward(
         engine.accumulate(t, g, create_graph)
         if t._grad_fn is not None:
             t.retain_grad()  # as in torch: a non-leaf named in `inputs` keeps its .grad
+
+
+def _weak_roots(tensors) -> tuple:
+    """Weak references to the nodes a backward pass starts from, for ``explain``."""
+    if len(tensors) == 1:
+        fn = tensors[0]._grad_fn
+        return () if fn is None else (weakref.ref(fn),)
+    return tuple(weakref.ref(t._grad_fn) for t in tensors if t._grad_fn is not None)
 
 
 def grad(
@@ -92,6 +103,7 @@ def grad(
     seeds = _make_seeds(outputs, grad_outputs, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
+    record_run(_weak_roots(outputs), "grad")
     grads = engine.run_backward(outputs, seeds, retain_graph, create_graph, input_list)
     result = []
     for i, (t, g) in enumerate(zip(input_list, grads)):

@@ -30,6 +30,7 @@ class Parameter(Tensor):
         p._accumulator = None
         p._hooks = None
         p._retains_grad = False
+        p._origin = None
         p._requires_grad = False
         p.requires_grad_(requires_grad)
         return p

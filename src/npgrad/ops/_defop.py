@@ -25,6 +25,7 @@ import numpy as np
 
 from .._dtype import result_type
 from .._tensor import Tensor, wrap
+from ..autograd.diagnosis import record_cut_input
 from ..autograd.grad_mode import state
 from ..autograd.node import _FREED, Node, _sequence, accumulator, inplace_epoch, refresh_view
 
@@ -170,9 +171,18 @@ def apply(cls: type, kernel, *args, **params) -> Tensor:
     out = kernel(*arrays, **params)
     if type(out) is not _ndarray:
         out = _asarray(out)
-    if needs_grad and state.enabled:
-        return link(cls, out, args, params)
+    if needs_grad:
+        if state.enabled:
+            return link(cls, out, args, params)
+        return _cut(wrap(out), cls)
     return wrap(out)
+
+
+def _cut(result: Tensor, cls: type) -> Tensor:
+    """The result of an op on tensors that require grad, run with grad mode off: note how it
+    left the graph, for ``autograd.explain``."""
+    result._origin = f"an op run under no_grad() ({_forward_name(cls.__name__)})"
+    return result
 
 
 def binary(cls: type, kernel, x, y) -> Tensor:
@@ -190,10 +200,10 @@ def binary(cls: type, kernel, x, y) -> Tensor:
     out = kernel(xa, ya)
     if type(out) is not _ndarray:
         out = _asarray(out)
-    if state.enabled and (
-        (isinstance(x, Tensor) and x._requires_grad) or (isinstance(y, Tensor) and y._requires_grad)
-    ):
-        return link(cls, out, (x, y), _NO_PARAMS)
+    if (isinstance(x, Tensor) and x._requires_grad) or (isinstance(y, Tensor) and y._requires_grad):
+        if state.enabled:
+            return link(cls, out, (x, y), _NO_PARAMS)
+        return _cut(wrap(out), cls)
     return wrap(out)
 
 
@@ -241,6 +251,7 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     node = _new(cls)
     next_nodes = []
     next_nr = []
+    cut_inputs = []
     versions = [] if cls._saves_inputs else None
     for t in inputs:  # node.edge_of, inlined: this loop runs for every input of every op
         if isinstance(t, Tensor):
@@ -250,9 +261,14 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
             if fn is not None:
                 next_nodes.append(fn)
                 next_nr.append(t._output_nr)
-            else:
-                next_nodes.append(accumulator(t) if t._requires_grad else None)
+            elif t._requires_grad:
+                next_nodes.append(accumulator(t))
                 next_nr.append(0)
+            else:
+                next_nodes.append(None)
+                next_nr.append(0)
+                if t._origin is not None:  # a tensor cut out of the graph: for explain()
+                    cut_inputs.append(t)
             if versions is not None:
                 versions.append(t._version_counter[0])
         else:
@@ -272,6 +288,9 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     node._saved = inputs if versions is not None else None
     node._versions = None if versions is None else tuple(versions)
     node._epoch = inplace_epoch[0]
+    if cut_inputs:
+        for t in cut_inputs:
+            record_cut_input(node, t)
     result = wrap(out, node)
     node._result_version = 0
     if cls._saves_result:

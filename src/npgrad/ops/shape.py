@@ -278,7 +278,9 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
         # The result can't require grad: record nothing.
         from .._tensor import wrap
 
-        return wrap(input._data.astype(target))
+        out = wrap(input._data.astype(target))
+        out._origin = f"conversion to {target.name} (.to(), .long(), .int(), .bool())"
+        return out
     return apply(ToCopyBackward0, lambda x, dtype: x.astype(dtype), input, dtype=target)
 
 

@@ -190,7 +190,7 @@ class Optimizer:
                 if grad is None:
                     continue
                 if set_to_none:
-                    p._grad = None
+                    p.grad = None  # through the setter, which notes the reset for explain()
                 else:
                     if grad.grad_fn is not None:
                         grad.detach_()
