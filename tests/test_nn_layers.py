@@ -259,3 +259,44 @@ def test_layer_construction_errors_match_torch(make, exc, key):
 
 def test_batch_norm_refuses_the_wrong_number_of_dimensions():
     raises_same(lambda m: m.nn.BatchNorm2d(3)(m.ones(2, 3)), ValueError, "expected 4D input")
+
+
+# --- a whole training run ------------------------------------------------------------------------
+def _small_cnn(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.0), nn.Linear(4 * 3 * 3, 8), nn.Tanh(), nn.Linear(8, 3),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda m, p: m.optim.Adam(p, lr=0.01, weight_decay=1e-3),
+        lambda m, p: m.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    ],
+    ids=["Adam", "SGD-nesterov"],
+)
+def test_fifty_training_steps_follow_torchs_trajectory(make_optimizer):
+    """Layers, loss and optimizer together: with torch's initial weights and the same data,
+    every parameter agrees with torch's after each of 50 steps (float64)."""
+    theirs = _small_cnn(torch.nn).double()
+    ours = _small_cnn(npgrad.nn).double()
+    ours.load_state_dict(
+        {k: npgrad.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}
+    )
+    opt_t = make_optimizer(torch, theirs.parameters())
+    opt_n = make_optimizer(npgrad, ours.parameters())
+    rng = np.random.default_rng(0)
+    for step in range(50):
+        images = rng.standard_normal((8, 1, 6, 6))
+        labels = rng.integers(0, 3, 8)
+        for m, model, opt in ((torch, theirs, opt_t), (npgrad, ours, opt_n)):
+            opt.zero_grad()
+            loss = m.nn.functional.cross_entropy(model(m.tensor(images)), m.tensor(labels))
+            loss.backward()
+            opt.step()
+        for (key, p_t), p_n in zip(theirs.state_dict().items(), ours.state_dict().values()):
+            np.testing.assert_allclose(
+                p_n.numpy(), p_t.numpy(), rtol=1e-9, atol=1e-12, err_msg=f"step {step}: {key}"
+            )
