@@ -105,6 +105,23 @@ def _call(func, inputs: tuple, fn_name: str) -> tuple[bool, tuple]:
     return _as_tuple(func(*inputs), "outputs of the user-provided function", fn_name)
 
 
+def _vector(v, like: tuple, like_is_tuple: bool, fn_name: str, create_graph: bool, of: str):
+    """The ``v`` of a product as a tuple shaped like ``like``; None means 1 and is allowed
+    only for a single one-element tensor (``of`` names what ``like`` is, for the error)."""
+    if v is not None:
+        _, v = _as_tuple(v, "v", fn_name)
+        v = _prepare(v, create_graph, need_graph=False)
+        _check_v(v, like, like_is_tuple)
+        return v
+    if len(like) != 1 or like[0].numel() != 1:
+        raise RuntimeError(f"The vector v can only be None if {of} a single element.")
+    return (like[0].new_ones(like[0].shape),)
+
+
+_OF_OUTPUT = "the user-provided function returns a single Tensor with"
+_OF_INPUT = "the input to the user-provided function is a single Tensor with"
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), vᵀ J): the vector-Jacobian product of ``func`` at ``inputs``."""
     with enable_grad():
@@ -112,17 +129,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         inputs = _prepare(inputs, create_graph, need_graph=True)
         outputs_tuple, outputs = _call(func, inputs, "vjp")
         _check_outputs_require_grad(outputs, strict)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _prepare(v, create_graph, need_graph=False)
-            _check_v(v, outputs, outputs_tuple)
-        elif len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the user-provided function returns a single "
-                "Tensor with a single element."
-            )
-        else:
-            v = (outputs[0].new_ones(outputs[0].shape),)
+        v = _vector(v, outputs, outputs_tuple, "vjp", create_graph, _OF_OUTPUT)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grads = _grads(outputs, inputs, v, create_graph)
         result = _zeros_for_none(grads, inputs, strict, _INDEPENDENT)
@@ -137,17 +144,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _prepare(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _prepare(v, create_graph, need_graph=False)
-            _check_v(v, inputs, inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is a "
-                "single Tensor with a single element."
-            )
-        else:
-            v = (inputs[0].new_ones(inputs[0].shape),)
+        v = _vector(v, inputs, inputs_tuple, "jvp", create_graph, _OF_INPUT)
         outputs_tuple, outputs = _call(func, inputs, "jvp")
         _check_outputs_require_grad(outputs, strict)
         # The VJP is linear in its cotangent u, so d(Jᵀu)/du applied to v is J v; u's value
@@ -287,17 +284,7 @@ def _hessian_product(name, func, inputs, v, create_graph, strict):
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
         inputs = _prepare(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", name)
-            v = _prepare(v, create_graph, need_graph=False)
-            _check_v(v, inputs, inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is a "
-                "single Tensor with a single element."
-            )
-        else:
-            v = (inputs[0].new_ones(inputs[0].shape),)
+        v = _vector(v, inputs, inputs_tuple, name, create_graph, _OF_INPUT)
         outputs_tuple, outputs = _call(func, inputs, name)
         if outputs_tuple or outputs[0].numel() != 1:
             raise RuntimeError(

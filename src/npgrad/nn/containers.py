@@ -38,11 +38,7 @@ class Sequential(Module):
         keys = list(self._modules)
         for key in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]:
             del self._modules[key]
-        # torch renumbers the remaining modules so indices stay 0..n-1
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
+        _renumber(self._modules, list(self._modules.values()))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -75,9 +71,7 @@ class ModuleList(Module):
     def __delitem__(self, idx) -> None:
         items = list(self._modules.values())
         del items[idx]
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
+        _renumber(self._modules, items)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -101,11 +95,11 @@ class ModuleList(Module):
 
     def insert(self, index: int, module: Module) -> None:
         """Insert a module before ``index``."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        _renumber(self._modules, items)
 
 
 class ModuleDict(Module):
@@ -159,6 +153,13 @@ class ModuleDict(Module):
         pairs = modules.items() if hasattr(modules, "items") else modules
         for key, module in pairs:
             self[key] = module
+
+
+def _renumber(table: dict, modules: list) -> None:
+    """Store ``modules`` under keys "0", "1", ... (torch keeps indices contiguous)."""
+    table.clear()
+    for i, module in enumerate(modules):
+        table[str(i)] = module
 
 
 def _index(idx: int, n: int) -> int:

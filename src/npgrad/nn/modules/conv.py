@@ -106,46 +106,28 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    _function = None  # F.conv1d or F.conv2d
+
+    def forward(self, input):
+        input, padding = self._padded(input)
+        return type(self)._function(
+            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+        )
+
+
+class Conv1d(_Conv):
     """1-D convolution over (N, C, L) inputs."""
 
     _dims = 1
-
-    def __init__(
-        self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-        groups=1, bias=True, padding_mode="zeros", dtype=None,
-    ) -> None:  # fmt: skip
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-            padding_mode, dtype=dtype,
-        )  # fmt: skip
-
-    def forward(self, input):
-        input, padding = self._padded(input)
-        return F.conv1d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
-        )
+    _function = staticmethod(F.conv1d)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over (N, C, H, W) inputs."""
 
     _dims = 2
-
-    def __init__(
-        self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-        groups=1, bias=True, padding_mode="zeros", dtype=None,
-    ) -> None:  # fmt: skip
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-            padding_mode, dtype=dtype,
-        )  # fmt: skip
-
-    def forward(self, input):
-        input, padding = self._padded(input)
-        return F.conv2d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
-        )
+    _function = staticmethod(F.conv2d)
 
 
 class ConvTranspose2d(_ConvNd):
