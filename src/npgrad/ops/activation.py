@@ -18,7 +18,7 @@ from .._creation import _Random
 from .._dtype import default_float
 from .._tensor import Tensor, _wrap_dim, wrap
 from ..autograd.node import bump_version
-from . import pointwise
+from . import pointwise, unary
 from ._defop import apply, defop
 from .indexing import unindex
 from .inplace import inplace as _inplace
@@ -51,31 +51,9 @@ def _softplus_any(x):
     return softplus(x) if isinstance(x, Tensor) else _softplus_kernel(x)
 
 
-def _erf_kernel(x):
-    """erf to about 1e-14: its Maclaurin series below 2.5, erfc's continued fraction above."""
-    x = _float(x)
-    a = np.abs(x)
-    small = a < 2.5
-    s = np.where(small, a, 0.0)
-    s2, term, total = s * s, s, s
-    for n in range(1, 60):
-        term = term * -s2 / n
-        total = total + term / (2 * n + 1)
-    b = np.where(small, 3.0, a)
-    frac = np.zeros_like(b)
-    for k in range(60, 0, -1):
-        frac = (k / 2) / (b + frac)
-    with np.errstate(over="ignore", invalid="ignore"):
-        tail = 1 - np.exp(-b * b) / (math.sqrt(math.pi) * (b + frac))
-    out = np.sign(x) * np.where(small, total * (2 / math.sqrt(math.pi)), tail)
-    return out.astype(x.dtype, copy=False)
-
-
-ErfBackward0 = defop("ErfBackward0", lambda g, r, x: g * (2 / math.sqrt(math.pi)) * np.exp(-x * x))
-
-
 def _erf(x):
-    return apply(ErfBackward0, _erf_kernel, x) if isinstance(x, Tensor) else _erf_kernel(x)
+    """erf on an array (the kernel of npgrad.erf) or, recorded, on a Tensor."""
+    return unary.erf(x) if isinstance(x, Tensor) else unary._erf(_float(x))
 
 
 # --- linear layers ---------------------------------------------------------------------------
@@ -269,7 +247,7 @@ def _gelu_kernel(x, approximate):
     x = _float(x)
     if approximate == "tanh":
         return 0.5 * x * (1 + np.tanh(_TANH_K * (x + _TANH_C * x * x * x)))
-    return 0.5 * x * (1 + _erf_kernel(x * _SQRT1_2))
+    return 0.5 * x * (1 + _erf(x * _SQRT1_2))
 
 
 def _gelu_grad(g, r, x, approximate):
