@@ -6,7 +6,7 @@ from . import autograd
 from . import _tensor_methods  # noqa: F401  (attaches Tensor's methods and operators)
 
 # isort: on
-from . import linalg, nn, optim, utils, viz
+from . import func, linalg, nn, optim, utils, viz
 from ._creation import (
     Generator,
     arange,

@@ -1,5 +1,6 @@
-"""npgrad.utils: data loading (``npgrad.utils.data``)."""
+"""npgrad.utils: data loading (``utils.data``) and activation checkpointing
+(``utils.checkpoint``)."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
