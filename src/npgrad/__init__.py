@@ -56,6 +56,7 @@ from ._dtype import (
     uint8,
 )
 from ._tensor import Size, Tensor
+from .autograd.anomaly_mode import is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import (
     enable_grad,
     inference_mode,

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _dtype
 from .autograd import diagnosis
-from .autograd.node import RemovableHandle
+from .autograd.node import RemovableHandle, hooks_used
 
 _new = object.__new__
 
@@ -49,12 +49,13 @@ class Tensor:
         "_grad_fn",  # the node that produced this tensor (None for leaves)
         "_output_nr",  # which output of grad_fn this is
         "_grad",
-        "_version_counter",  # [int], shared with views, bumped by in-place ops
+        "_version_counter",  # [version, changes], shared with views (see node.bump_version)
         "_base",  # the tensor this one is a view of
         "_view_fn",  # base -> this view (set only on views)
         "_view_version",  # the version this view's grad_fn was derived at (views only)
         "_accumulator",  # weak reference to the leaf's AccumulateGrad node
         "_hooks",  # a leaf's gradient hooks
+        "_post_acc_hooks",  # a leaf's post-accumulate-grad hooks (unset until one is added)
         "_retains_grad",
         "_origin",  # how a tensor left the graph (detach(), no_grad, ...), for explain()
         "_grad_reset",  # the backward count when .grad was last set to None (explain())
@@ -202,6 +203,26 @@ class Tensor:
         entry = (0, hook)
         self._hooks.append(entry)
         return RemovableHandle(self._hooks, entry)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after backward accumulated its ``.grad`` (the
+        hook must return None). Returns a handle whose ``remove()`` unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient; call "
+                "requires_grad_() on the leaf first"
+            )
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors; use "
+                "register_hook to see the gradient of a non-leaf"
+            )
+        hooks = getattr(self, "_post_acc_hooks", None)
+        if hooks is None:
+            hooks = self._post_acc_hooks = []
+        hooks_used[0] = True
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor w.r.t. graph leaves into their ``.grad``.
@@ -414,7 +435,7 @@ def wrap(data: np.ndarray, grad_fn=None) -> Tensor:
     t._requires_grad = grad_fn is not None
     t._output_nr = 0
     t._grad = None
-    t._version_counter = [0]
+    t._version_counter = [0, None]
     t._base = None
     t._accumulator = None
     t._hooks = None

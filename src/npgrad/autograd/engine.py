@@ -13,9 +13,19 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from .._dtype import from_numpy
 from .._tensor import Tensor, wrap
+from .anomaly_mode import NanTracker, anomaly, warn_failed
 from .grad_mode import state
-from .node import AccumulateGrad, bump_version, edge_of
+from .node import (
+    AccumulateGrad,
+    edge_of,
+    extra_of,
+    extras,
+    hooks_used,
+    inplace_epoch,
+    note_change,
+)
 
 
 def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=None):
@@ -37,6 +47,10 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
     if inputs is not None:
         captures, needed = _plan_capture(buffers, inputs)
     captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    # Node hooks and anomaly checks run on a path of their own, taken only when in use.
+    slow = hooks_used[0] or extras[0]
+    tracker = NanTracker() if slow and anomaly.enabled else None
 
     previous_mode = state.enabled
     state.enabled = create_graph
@@ -63,10 +77,15 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, inputs=No
                 if node not in needed:
                     continue
             # 3. Run the node's VJP rules; 4. free what it saved unless the graph is kept.
-            if type(node) is AccumulateGrad:
+            if slow:
+                input_grads = _run_node(node, grad, create_graph, shared, tracker)
+                if input_grads is None:  # an AccumulateGrad
+                    continue
+            elif type(node) is AccumulateGrad:
                 accumulate(node.variable, grad, create_graph, id(grad) not in shared)
                 continue
-            input_grads = node._apply(grad, create_graph)
+            else:
+                input_grads = node._apply(grad, create_graph)
             if not retain_graph:
                 node._release()
             # 5. Send each input's gradient on to the node that produced that input.
@@ -173,6 +192,107 @@ def _call_hook(hook, grad, create_graph: bool):
     return out if create_graph else out._data
 
 
+def _run_node(node, grad, create_graph: bool, shared: set, tracker):
+    """Run ``node`` between its pre-hooks and post-hooks and, in anomaly mode, check what it
+    returned (warning with its forward trace if it fails). None for an AccumulateGrad."""
+    extra = extra_of(node)
+    try:
+        if extra is not None and extra.pre:
+            grad = _run_prehooks(node, extra.pre, grad, create_graph, shared)
+        if type(node) is AccumulateGrad:
+            accumulate(node.variable, grad, create_graph, id(grad) not in shared)
+            if extra is not None and extra.post:
+                _run_posthooks(node, extra.post, [], grad, create_graph, shared)
+            return None
+        input_grads = node._apply(grad, create_graph)
+        if extra is not None and extra.post:
+            input_grads = _run_posthooks(node, extra.post, input_grads, grad, create_graph, shared)
+        if tracker is not None:
+            tracker.check(node, grad, input_grads, node._grad_input_positions())
+    except Exception:
+        if tracker is not None:
+            warn_failed(node)
+        raise
+    return input_grads
+
+
+def _as_tensor(g):
+    return g if g is None or isinstance(g, Tensor) else wrap(g)
+
+
+def _run_prehooks(node, hooks: list, grad, create_graph: bool, shared: set):
+    """``hook(grad_outputs)`` for each pre-hook; a tuple returned replaces grad_outputs."""
+    grads = list(grad) if node._multi else [grad]
+    shapes = list(zip(node._shape, node._dtype)) if node._multi else [(node._shape, node._dtype)]
+    for hook in list(hooks):
+        out = hook(tuple(_as_tensor(g) for g in grads))
+        if out is not None:
+            grads = _hook_result(hook, out, shapes, create_graph, shared)
+    return grads if node._multi else grads[0]
+
+
+def _run_posthooks(node, hooks: list, input_grads, grad, create_graph: bool, shared: set):
+    """``hook(grad_inputs, grad_outputs)`` for each post-hook, with each grad_input summed to
+    its input's shape as torch has it; a tuple returned replaces grad_inputs."""
+    positions = list(node._grad_input_positions())
+    input_grads = list(input_grads)
+    shapes = []
+    for i in positions:
+        fn, nr, g = node._next[i], node._next_nr[i], input_grads[i]
+        if fn is None:
+            shapes.append(None)
+            continue
+        shape, dtype = (fn._shape[nr], fn._dtype[nr]) if fn._multi else (fn._shape, fn._dtype)
+        shapes.append((shape, dtype))
+        if g is not None:
+            input_grads[i] = _fit(g, shape, dtype)
+    grad_outputs = tuple(_as_tensor(g) for g in (grad if node._multi else [grad]))
+    current = [input_grads[i] for i in positions]
+    for hook in list(hooks):
+        out = hook(tuple(_as_tensor(g) for g in current), grad_outputs)
+        if out is not None:
+            current = _hook_result(hook, out, shapes, create_graph, shared)
+    for i, g in zip(positions, current):
+        input_grads[i] = g
+    return input_grads
+
+
+def _hook_result(hook, out, shapes: list, create_graph: bool, shared: set) -> list:
+    """Check the tuple a node hook returned against the ``(shape, dtype)`` expected of each
+    gradient (None: anything) and return its gradients as the engine carries them."""
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(out, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(out).__name__}'")
+    if len(out) != len(shapes):
+        raise RuntimeError(
+            f"hook '{name}' has returned an incorrect number of values (got {len(out)}, but "
+            f"expected {len(shapes)})"
+        )
+    grads = []
+    for g, expected in zip(out, shapes):
+        if g is None:
+            grads.append(None)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(g).__name__}'")
+        if expected is not None:
+            shape, dtype = expected
+            if g._data.shape != shape:
+                raise RuntimeError(
+                    f"hook '{name}' has changed the size of value: expected shape "
+                    f"{list(shape)}, got {list(g.shape)}"
+                )
+            if g._data.dtype != dtype:
+                raise RuntimeError(
+                    f"hook '{name}' has changed the type of value (was {from_numpy(dtype)} got "
+                    f"{g.dtype}); return gradients of the dtype the hook received"
+                )
+        g = g if create_graph else g._data
+        shared.add(id(g))
+        grads.append(g)
+    return grads
+
+
 def _retain(node, grad, create_graph: bool) -> None:
     for nr, ref in node._retained.items():
         tensor = ref()
@@ -196,7 +316,16 @@ def accumulate(tensor: Tensor, grad, create_graph: bool, owned: bool = False) ->
         tensor._grad = wrap(old._data + grad)
     else:
         old._data += grad
-        bump_version(old)
+        counter = old._version_counter  # bump_version, inlined: this runs for every leaf
+        counter[0] += 1
+        inplace_epoch[0] += 1
+        if counter[1] is not None:
+            note_change(counter, "accumulation into .grad")
+    if hooks_used[0]:
+        hooks = getattr(tensor, "_post_acc_hooks", None)
+        for hook in list(hooks or ()):
+            if hook(tensor) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _plan_capture(buffers: dict, inputs: list):

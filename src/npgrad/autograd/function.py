@@ -6,7 +6,8 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from .grad_mode import no_grad, state
-from .node import _FREED, Node, _sequence, bump_version, edge_of
+from .graph import Packed, pack, pack_hooks
+from .node import _FREED, Node, _sequence, bump_version, edge_of, extra_of, extras, mark_saved
 
 
 def _second_backward_message() -> str:
@@ -23,6 +24,7 @@ class FunctionCtx:
         self._saved = None
         self._non_differentiable = ()
         self._dirty = ()
+        self._saved_by = ""
         self.materialize_grads = True
         self.needs_input_grad = ()
 
@@ -48,11 +50,16 @@ class FunctionCtx:
             if entry is None:
                 out.append(None)
                 continue
+            if type(entry) is Packed:
+                out.append(entry.unpack())
+                continue
             tensor, version = entry
             if tensor._version_counter[0] != version:
                 from ..ops._defop import _raise_modified
 
-                _raise_modified(tensor._data, tensor._version_counter[0], version, None)
+                _raise_modified(
+                    tensor._data, tensor._version_counter, version, None, self._saved_by
+                )
             out.append(tensor)
         return tuple(out)
 
@@ -98,8 +105,14 @@ class BackwardCFunction(Node):
         if counter[0] != version:
             from ..ops._defop import _raise_modified
 
-            _raise_modified(data, counter[0], version, (self, index))
-        return (wrap(data, self), 0)
+            saved_by = f"saved by {self.name()} (its output {index})"
+            _raise_modified(data, counter, version, (self, index), saved_by)
+        out = wrap(data, self)
+        out._output_nr = index
+        return (out, 0)
+
+    def _grad_input_positions(self):
+        return [i for i, is_tensor in enumerate(self._ctx._inputs) if is_tensor]
 
     def _check(self, result, create_graph: bool) -> tuple:
         name = self.name()
@@ -199,13 +212,19 @@ class Function:
         node._next = tuple(None if e is None else e[0] for e in edges)
         node._next_nr = tuple(0 if e is None else e[1] for e in edges)
         node._seq = next(_sequence)
-        node._tensor_hooks = node._retained = None
+        node._tensor_hooks = node._retained = node._extra = None
         node._ctx = ctx
         node._n_outputs = len(raw)
         node._shape = tuple(o._data.shape if isinstance(o, Tensor) else () for o in raw)
         node._dtype = tuple(o._data.dtype if isinstance(o, Tensor) else None for o in raw)
         outputs = _link_outputs(raw, node, ctx)
-        _save(ctx, node, raw)
+        ctx._saved_by = f"saved by {node.name()} (save_for_backward)"
+        _save(ctx, node, raw, outputs)
+        if extras[0]:
+            from .anomaly_mode import anomaly, capture_trace
+
+            if anomaly.enabled:
+                extra_of(node, create=True).trace = capture_trace()
         return outputs[0] if single else tuple(outputs)
 
 
@@ -244,20 +263,30 @@ def _link_outputs(raw: tuple, node, ctx) -> list:
     return outputs
 
 
-def _save(ctx, node, raw: tuple) -> None:
-    """Record saved tensors with their versions; outputs are kept as arrays (no cycle)."""
+def _save(ctx, node, raw: tuple, outputs: list) -> None:
+    """Record saved tensors with their versions; outputs are kept as arrays (no cycle).
+    Inside saved_tensors_hooks, every tensor is packed instead."""
     output_index = {id(o): i for i, o in enumerate(raw) if isinstance(o, Tensor)}
+    hooks = pack_hooks() if extras[0] else None
     entries, has_output = [], False
     for t in ctx._to_save:
         if t is None:
             entries.append(None)
+        elif hooks is not None:
+            i = output_index.get(id(t))
+            if i is None:
+                entries.append(pack(t, edge_of(t), hooks))
+            else:
+                entries.append(pack(outputs[i], (node, i), hooks))
         elif id(t) in output_index:
             entries.append(
                 ("output", output_index[id(t)], t._data, t._version_counter, t._version_counter[0])
             )
+            mark_saved(t._version_counter)
             has_output = True
         else:
             entries.append((t, t._version_counter[0]))
+            mark_saved(t._version_counter)
     ctx._to_save = tuple(entries) if entries else ()
     node._output_saved = tuple(entries) if has_output else None
     ctx._saved = None if has_output else tuple(entries)

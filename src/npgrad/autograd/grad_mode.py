@@ -11,6 +11,8 @@ class _State(threading.local):
     # Class attributes are the defaults every new thread starts with.
     enabled = True
     inference = False
+    saved_hooks = ()  # the stack of (pack_hook, unpack_hook) of saved_tensors_hooks
+    saved_hooks_disabled = None  # the message of disable_saved_tensors_hooks, if inside one
 
 
 state = _State()

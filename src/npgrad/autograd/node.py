@@ -9,6 +9,9 @@ an input's node is always older than its consumer's, which is the order backward
 from __future__ import annotations
 
 import itertools
+import linecache
+import os
+import sys
 import weakref
 
 from .grad_mode import state
@@ -18,16 +21,93 @@ _FREED = object()  # marks saved values released by a backward without retain_gr
 # Counts in-place changes anywhere. A node created after the last one needs no check that
 # its saved tensors are unchanged, which keeps that check off the usual backward path.
 inplace_epoch = [0]
+# Set once a node hook or a post-accumulate-grad hook is registered: from then on backward
+# takes the path that looks for them, which the usual path never does.
+hooks_used = [False]
+# True while anomaly mode is on or a saved_tensors_hooks context is open (in any thread):
+# only then do new nodes record where they were made, or pack what they save.
+extras = [False]
+_extras_reasons = [0]
 
 
-def bump_version(tensor) -> None:
-    """Record an in-place change of ``tensor`` (and of every view sharing its counter)."""
-    tensor._version_counter[0] += 1
+def count_extras(delta: int) -> None:
+    """One more (+1) or one fewer (-1) reason for new nodes to record extras."""
+    _extras_reasons[0] += delta
+    extras[0] = _extras_reasons[0] > 0
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_CHANGES_KEPT = 8
+
+
+def bump_version(tensor, op: str | None = None) -> None:
+    """Record an in-place change of ``tensor`` (and of every view sharing its counter) made
+    by ``op`` (its name, e.g. ``"add_"``).
+
+    A version counter is ``[version, changes]``. ``changes`` is None until a recorded node
+    saves the tensor (``mark_saved``); from then on each change is noted there with the
+    line of user code that made it (the last few), for the error a node raises on finding
+    a tensor it saved changed.
+    """
+    counter = tensor._version_counter
+    counter[0] += 1
     inplace_epoch[0] += 1
+    if counter[1] is not None:
+        note_change(counter, op)
+
+
+def mark_saved(counter: list) -> None:
+    """Note that a recorded node saved the tensor of this version counter."""
+    if counter[1] is None:
+        counter[1] = True
+
+
+def user_frame(frame):
+    """The innermost frame at or above ``frame`` that is not npgrad's own code, and the
+    outermost npgrad frame below it (the entry point the user called), or None."""
+    entry = None
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        entry, frame = frame, frame.f_back
+    return frame, entry
+
+
+def note_change(counter: list, op) -> None:
+    """Note the change just made to a saved tensor: by ``op``, at the user's line of code."""
+    frame, entry = user_frame(sys._getframe(1))
+    if entry is not None and entry.f_code.co_name in ("__setitem__", "_setitem"):
+        op = "an indexed assignment (x[...] = ...)"
+    elif op is None:
+        op = entry.f_code.co_qualname if entry is not None else "an in-place op"
+    site = None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+    changes = counter[1] if type(counter[1]) is list else []
+    changes.append((counter[0], op, site))
+    del changes[:-_CHANGES_KEPT]
+    counter[1] = changes
+
+
+def describe_change(counter: list, then: int) -> str:
+    """Which in-place op first changed a saved tensor after version ``then``, and where:
+    ``"changed by add_ at train.py:12:\n    w.add_(1)"``; empty if that was not recorded."""
+    changes = counter[1] if type(counter[1]) is list else ()
+    for version, op, site in changes:
+        if version > then:
+            what = f"{op} at {format_site(site)}" if site else op
+            if version == then + 1:
+                return f"changed by {what}"
+            return f"changed in place more often than recorded; the earliest change kept is {what}"
+    return ""
+
+
+def format_site(site) -> str:
+    """``file:line`` followed by that line of source, if it can be read."""
+    filename, lineno = site
+    line = linecache.getline(filename, lineno).strip()
+    return f"{filename}:{lineno}" + (f":\n    {line}" if line else "")
 
 
 class RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters (calling it twice is fine)."""
+    """Returned by the ``register_*hook`` methods; ``remove()`` unregisters (calling it twice
+    is fine)."""
 
     __slots__ = ("_hooks", "_entry")
 
@@ -60,6 +140,7 @@ class Node:
         "_dtype",
         "_tensor_hooks",
         "_retained",
+        "_extra",  # a NodeExtra once the node has hooks, metadata or a forward trace
         "__weakref__",
     )
     _multi = False  # True where the node has several outputs and buffers a list of grads
@@ -85,6 +166,40 @@ class Node:
     def _release(self) -> None:
         """Drop saved values after a backward that did not ask to retain the graph."""
 
+    def _grad_input_positions(self):
+        """Which entries of ``_next`` are the node's inputs as torch counts them."""
+        return range(len(self._next))
+
+    # --- hooks on the node itself, metadata, anomaly-mode trace ---------------------------
+    def register_hook(self, fn) -> RemovableHandle:
+        """Register ``fn(grad_inputs, grad_outputs)``, called after this node computed the
+        gradients of its inputs; a tuple it returns replaces ``grad_inputs``."""
+        return self._add_node_hook("post", fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """Register ``fn(grad_outputs)``, called before this node runs; a tuple it returns
+        replaces ``grad_outputs``."""
+        return self._add_node_hook("pre", fn)
+
+    def _add_node_hook(self, kind: str, fn) -> RemovableHandle:
+        hooks_used[0] = True
+        hooks = getattr(extra_of(self, create=True), kind)
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user's notes on this node; in anomaly mode, ``"traceback_"`` holds
+        the stack of the forward call that created it."""
+        extra = extra_of(self, create=True)
+        if extra.metadata is None:
+            extra.metadata = {}
+        if extra.trace is not None and "traceback_" not in extra.metadata:
+            from .anomaly_mode import format_trace
+
+            extra.metadata["traceback_"] = format_trace(extra.trace)
+        return extra.metadata
+
     # --- hooks registered on the tensor this node produced (see Tensor.register_hook) ---
     def _add_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
         if self._tensor_hooks is None:
@@ -108,7 +223,28 @@ def new_node(cls, next_nodes: tuple, next_nr: tuple, shape, dtype):
     node._dtype = dtype
     node._tensor_hooks = None
     node._retained = None
+    node._extra = None
     return node
+
+
+class NodeExtra:
+    """What few nodes have: hooks on the node, user metadata, the forward stack trace."""
+
+    __slots__ = ("pre", "post", "trace", "metadata")
+
+    def __init__(self) -> None:
+        self.pre = []
+        self.post = []
+        self.trace = None
+        self.metadata = None
+
+
+def extra_of(node, create: bool = False):
+    """The node's NodeExtra (made on demand with ``create``), or None."""
+    extra = getattr(node, "_extra", None)  # nodes made outside this package may lack the slot
+    if extra is None and create:
+        extra = node._extra = NodeExtra()
+    return extra
 
 
 class AccumulateGrad(Node):

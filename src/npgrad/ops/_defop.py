@@ -27,7 +27,17 @@ from .._dtype import result_type
 from .._tensor import Tensor, wrap
 from ..autograd.diagnosis import record_cut_input
 from ..autograd.grad_mode import state
-from ..autograd.node import _FREED, Node, _sequence, accumulator, inplace_epoch, refresh_view
+from ..autograd.graph import Packed, pack, pack_hooks
+from ..autograd.node import (
+    _FREED,
+    Node,
+    _sequence,
+    accumulator,
+    describe_change,
+    extras,
+    inplace_epoch,
+    refresh_view,
+)
 
 _ndarray = np.ndarray
 _new = object.__new__
@@ -55,9 +65,9 @@ class OpNode(Node):
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(SECOND_BACKWARD)
-        if self._epoch != inplace_epoch[0]:
-            _check_versions(self)
         result = self._result
+        if self._epoch != inplace_epoch[0]:  # also always true for a node with packed saves
+            saved, result = _saved_values(self)
         if create_graph and result is not None:
             result = wrap(result, self)  # the output again, so its uses get recorded
         if saved is None:
@@ -94,6 +104,23 @@ SECOND_BACKWARD = (
 )
 
 
+def _saved_values(node: OpNode) -> tuple:
+    """The node's saved inputs and result: unpacked if saved through saved_tensors_hooks,
+    else checked for in-place changes since they were saved."""
+    saved, result = node._saved, node._result
+    if node._epoch != _PACKED:
+        _check_versions(node)
+        return saved, result
+    if saved is not None:
+        saved = [s.unpack() if type(s) is Packed else s for s in saved]
+    if result is not None:
+        result = result.unpack()._data
+    return saved, result
+
+
+_PACKED = -1  # the _epoch of a node whose saves are packed: never the current epoch
+
+
 def _check_versions(node: OpNode) -> None:
     """Raise if a tensor saved for this node was modified in place after it was saved."""
     saved = node._saved if node._versions is not None else ()
@@ -103,24 +130,42 @@ def _check_versions(node: OpNode) -> None:
             producer = (
                 None if fn is None or fn.name().startswith("torch::") else (fn, node._next_nr[i])
             )
-            _raise_modified(tensor._data, tensor._version_counter[0], version, producer)
+            _raise_modified(
+                tensor._data,
+                tensor._version_counter,
+                version,
+                producer,
+                f"saved by {node.name()} (its input {i})",
+            )
     counter = node._result_counter
     if counter is not None and counter[0] != node._result_version:
-        _raise_modified(node._result, counter[0], node._result_version, (node, 0))
+        _raise_modified(
+            node._result,
+            counter,
+            node._result_version,
+            (node, 0),
+            f"saved by {node.name()} (its output)",
+        )
 
 
-def _raise_modified(array, now: int, then: int, producer) -> None:
+def _raise_modified(array, counter: list, then: int, producer, saved_by: str = "") -> None:
     from .._dtype import from_numpy
 
+    now = counter[0]
     what = f"[{from_numpy(array.dtype).name} tensor of shape {list(array.shape)}]"
     if producer is not None:
         node, nr = producer
         what += f", which is output {nr} of {_forward_name(node.name())},"
+    where = ""
+    if saved_by:
+        change = describe_change(counter, then)
+        where = f" It was {saved_by}" + (f", then {change}" if change else ".")
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: {what} is at version {now}; expected version {then} instead. "
-        "Hint: an in-place op (add_, mul_, x[i] = ..., +=) changed a tensor after an op saved "
-        "it for backward; use the out-of-place op (x = x + 1) or clone() the tensor first."
+        f"inplace operation: {what} is at version {now}; expected version {then} instead."
+        f"{where}\nHint: an in-place op (add_, mul_, x[i] = ..., +=) changed a tensor after an "
+        "op saved it for backward; use the out-of-place op (x = x + 1) or clone() the tensor "
+        "first."
     )
 
 
@@ -270,7 +315,10 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
                 if t._origin is not None:  # a tensor cut out of the graph: for explain()
                     cut_inputs.append(t)
             if versions is not None:
-                versions.append(t._version_counter[0])
+                counter = t._version_counter
+                versions.append(counter[0])
+                if counter[1] is None:  # node.mark_saved, inlined
+                    counter[1] = True
         else:
             next_nodes.append(None)
             next_nr.append(0)
@@ -296,7 +344,32 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     if cls._saves_result:
         node._result = out
         node._result_counter = result._version_counter
+        result._version_counter[1] = True  # node.mark_saved: the counter is new
     else:
         node._result = None
         node._result_counter = None
+    if extras[0]:
+        _record_extras(node, result)
     return result
+
+
+def _record_extras(node: OpNode, result: Tensor) -> None:
+    """In anomaly mode, note where ``node`` was created; inside saved_tensors_hooks, pack
+    what it saves. A packed node always goes through ``_saved_values``."""
+    from ..autograd.anomaly_mode import anomaly, capture_trace
+    from ..autograd.node import extra_of
+
+    if anomaly.enabled:
+        extra_of(node, create=True).trace = capture_trace()
+    hooks = pack_hooks()
+    if hooks is None or (node._saved is None and node._result is None):
+        return
+    if node._saved is not None:
+        edges = zip(node._next, node._next_nr)
+        node._saved = tuple(
+            pack(t, None if fn is None else (fn, nr), hooks) if isinstance(t, Tensor) else t
+            for t, (fn, nr) in zip(node._saved, edges)
+        )
+    if node._result is not None:
+        node._result = pack(result, (node, result._output_nr), hooks)
+    node._epoch = _PACKED

@@ -25,14 +25,20 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
     )
     if not recording:
         _write(self, op(self, *args, **kwargs)._data)
-        bump_version(self)
+        bump_version(self, _op_name(op))
         return self
     if self._base is not None:
         return _inplace_on_view(self, op, *args, **kwargs)
     result = op(_before(self), *args, **kwargs)
     _write(self, result._data)
-    _become_output_of(self, result._grad_fn)
+    _become_output_of(self, result._grad_fn, _op_name(op))
     return self
+
+
+def _op_name(op) -> str:
+    """The in-place method's name for an out-of-place ``op`` (for error messages)."""
+    name = getattr(op, "__name__", "")
+    return _NAMES.get(name, name + "_")
 
 
 def _inplace_on_view(view: Tensor, op, *args, **kwargs) -> Tensor:
@@ -52,7 +58,7 @@ def _inplace_on_view(view: Tensor, op, *args, **kwargs) -> Tensor:
     region[...] = False
     new_base = apply(CopySlicesView, _paste, old_base, new_values, view_fn=view_fn, keep=keep)
     _write(view, new_values._data)
-    _become_output_of(base, new_base._grad_fn)
+    _become_output_of(base, new_base._grad_fn, _op_name(op))
     view._requires_grad = True
     refresh_view(view)
     return view
@@ -124,10 +130,10 @@ def _write(t: Tensor, data: np.ndarray) -> None:
     np.copyto(dst, data, casting="same_kind")
 
 
-def _become_output_of(t: Tensor, node) -> None:
+def _become_output_of(t: Tensor, node, op_name: str) -> None:
     """Rebase ``t`` onto the node of its in-place op, carrying retain_grad() along."""
     old, old_nr = t._grad_fn, t._output_nr
-    bump_version(t)
+    bump_version(t, op_name)
     t._grad_fn = node
     t._output_nr = 0
     t._requires_grad = True
@@ -214,6 +220,7 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     return inplace(self, copied, src)
 
 
+_NAMES = {"zeros_of": "zero_", "filled": "fill_", "copied": "copy_", "_index_put": "index_put_"}
 METHODS = {"zero_": zero_, "fill_": fill_, "copy_": copy_}
 __all__: list = []
 NUMPY: dict = {}
