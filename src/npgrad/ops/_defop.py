@@ -296,7 +296,7 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     node = _new(cls)
     next_nodes = []
     next_nr = []
-    cut_inputs = []
+    cut_inputs = None
     versions = [] if cls._saves_inputs else None
     for t in inputs:  # node.edge_of, inlined: this loop runs for every input of every op
         if isinstance(t, Tensor):
@@ -313,7 +313,7 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
                 next_nodes.append(None)
                 next_nr.append(0)
                 if t._origin is not None:  # a tensor cut out of the graph: for explain()
-                    cut_inputs.append(t)
+                    cut_inputs = [*(cut_inputs or ()), t]
             if versions is not None:
                 counter = t._version_counter
                 versions.append(counter[0])
@@ -336,7 +336,7 @@ def link(cls: type, out: _ndarray, inputs: tuple, params: dict) -> Tensor:
     node._saved = inputs if versions is not None else None
     node._versions = None if versions is None else tuple(versions)
     node._epoch = inplace_epoch[0]
-    if cut_inputs:
+    if cut_inputs is not None:
         for t in cut_inputs:
             record_cut_input(node, t)
     result = wrap(out, node)
