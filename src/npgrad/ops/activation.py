@@ -23,12 +23,9 @@ from ._defop import apply, defop
 from .indexing import unindex
 from .inplace import inplace as _inplace
 from .linalg import matmul
+from .nn_ops import _float
 from .nn_ops import log_softmax as _log_softmax_op
 from .nn_ops import softmax as _softmax_op
-
-
-def _float(x: np.ndarray) -> np.ndarray:
-    return x if x.dtype.kind in "fc" else x.astype(default_float())
 
 
 def _maybe_inplace(op, input: Tensor, inplace: bool, *args):

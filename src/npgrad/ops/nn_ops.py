@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import default_float
 from .._tensor import Tensor, _wrap_dim
 from ._defop import apply, defop
 from .reduction import normalize_dims
 
 
 def _float(x: np.ndarray) -> np.ndarray:
-    from .._dtype import default_float
-
+    """``x``, or a copy in the default float dtype if it is integer or bool."""
     return x if x.dtype.kind in "fc" else x.astype(default_float())
 
 
