@@ -26,14 +26,20 @@ FUNCTIONS = {
 
 
 def _structure(obj):
-    """Nested tuples of (shape, requires_grad, values) for comparing results."""
+    """Nested tuples of (shape, requires_grad, values) for comparing results (a list, as
+    torch's forward-mode jacobian gives, starts with the marker "list")."""
     if isinstance(obj, tuple):
         return tuple(_structure(o) for o in obj)
+    if isinstance(obj, list):
+        return ("list", *(_structure(o) for o in obj))
     assert isinstance(obj, (torch.Tensor, npgrad.Tensor)), type(obj)
     return (tuple(obj.shape), obj.requires_grad, np.array(obj.detach().numpy(), copy=True))
 
 
 def _compare(got, want, path="result"):
+    if isinstance(want, str):
+        assert got == want, f"{path}: {got!r} != {want!r}"
+        return
     if isinstance(want, tuple) and len(want) == 3 and isinstance(want[2], np.ndarray):
         assert isinstance(got, tuple) and len(got) == 3 and isinstance(got[2], np.ndarray), path
         assert got[0] == want[0], f"{path}: shape {got[0]} != {want[0]}"
@@ -102,6 +108,29 @@ def test_jacobian(name, create_graph):
 
 def test_jacobian_vectorize_gives_the_same_result():
     _run("jacobian", "tuple_in", with_v=None, vectorize=True)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_jacobian_forward_mode(name):
+    _run("jacobian", name, with_v=None, vectorize=True, strategy="forward-mode")
+
+
+def test_hessian_forward_over_reverse():
+    _run("hessian", "scalar", with_v=None, vectorize=True, outer_jacobian_strategy="forward-mode")
+
+
+def test_hessian_forward_over_reverse_of_tuple_inputs():
+    def body(m):
+        x, y = m.tensor(X), m.tensor(Y)
+        return m.autograd.functional.hessian(
+            lambda a, b: (a.sin() @ b).sum() * b.sum(),
+            (x, y),
+            vectorize=True,
+            outer_jacobian_strategy="forward-mode",
+        )
+
+    results = [_structure(body(m)) for m in (torch, npgrad)]
+    _compare(results[1], results[0])
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
@@ -207,6 +236,17 @@ def test_hessian_needs_a_single_element():
         lambda m: m.autograd.functional.hessian(lambda x: x * 2, m.tensor(X)),
         RuntimeError,
         "single element",
+    )
+
+
+def test_forward_mode_needs_vectorize():
+    raises_same(  # N06, torch's message word for word
+        lambda m: m.autograd.functional.jacobian(
+            lambda x: x.sin(), m.zeros(2), strategy="forward-mode"
+        ),
+        NotImplementedError,
+        "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented "
+        "for `vectorize=True`.",
     )
 
 

@@ -315,6 +315,17 @@ def _np(a):
         # of the scalars would meet the vector's last dimension
         (lambda x, y: x.pow(2) + y.sigmoid(), (X.T, X[:, 0]), (1, 0), False),
         (lambda x: x.sum(), (X,), 0, False),  # a reduction: mixes examples if run on the batch
+        # ops along dimensions named from the end pass a leading batch dimension through
+        (lambda x: x.softmax(-1) * x.sum(-1, keepdim=True), (X,), 0, True),
+        (lambda x: x.log_softmax(-1) - x.logsumexp(-1, keepdim=True).exp(), (X.T,), 1, True),
+        (lambda x: x.cumsum(-1) / x.norm(dim=-1, keepdim=True), (X,), 0, True),
+        (lambda x: x.unsqueeze(-1).transpose(-1, -2).mean(-1), (X,), 0, True),
+        (lambda x: npgrad.nn.functional.layer_norm(x, (3,)).var(-1), (X,), 0, True),
+        (lambda x: x.max(-1).values + x.amin(-1), (X,), 0, True),
+        # the same ops named from the front would act on the batch dimension: loop
+        (lambda x: x.softmax(0), (X,), 0, False),
+        (lambda x: x.cumsum(0) * x.sum(0), (X,), 0, False),
+        (lambda x: x - x.sum(-1), (X,), 0, False),  # a mapped scalar against a mapped vector
         (lambda x: x @ npgrad.tensor(W), (X,), 0, False),
         # x + M with M of shape (4, 3): per example a (4, 3) result, so the batch of 4
         # examples is (4, 4, 3); run at once it would silently give (4, 3).
@@ -323,9 +334,10 @@ def _np(a):
         (lambda x: x * float(len(x)), (X,), 0, False),
     ],
 )
-def test_vmap_batches_exactly_elementwise_functions(fn, args, in_dims, batched):
-    """Elementwise functions run once on the whole batch (plus once on example 0); anything
-    else runs example by example; both give the per-example loop's result."""
+def test_vmap_batches_elementwise_functions_and_ops_along_trailing_dims(fn, args, in_dims, batched):
+    """Elementwise functions and ops along dimensions counted from the end run once on the
+    whole batch (plus once on example 0); anything else runs example by example; both give
+    the per-example loop's result."""
     args = tuple(_np(a) for a in args)
     dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
     counting = Counting(fn)

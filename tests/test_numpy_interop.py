@@ -59,6 +59,15 @@ def test_from_numpy_shares_memory_both_ways():
         assert t.tolist() == [3.0, 4.0] and a.tolist() == [3.0, 4.0], m.__name__
 
 
+@pytest.mark.parametrize("scalar", [np.float64(0.3), np.float32(0.3), np.int32(3), np.bool_(True)])
+def test_tensor_of_a_numpy_scalar_is_a_0d_tensor_that_ops_accept(scalar):
+    t, e = npgrad.tensor(scalar), torch.tensor(scalar)
+    assert (t.shape, str(t.dtype)[7:]) == (tuple(e.shape), str(e.dtype)[6:])
+    loss_n = npgrad.nn.functional.mse_loss(t.double(), npgrad.tensor(0.7).double())
+    loss_t = torch.nn.functional.mse_loss(e.double(), torch.tensor(0.7).double())
+    assert loss_n.item() == pytest.approx(loss_t.item())
+
+
 # --- NumPy scalars are weakly typed, as Python numbers --------------------------------------
 @pytest.mark.parametrize(
     "expr",

@@ -544,3 +544,8 @@ def test_isclose_and_allclose():
     same(lambda m: m.isclose(m.tensor(a), m.tensor(b), rtol=1e-3, equal_nan=True))
     same(lambda m: m.allclose(m.tensor(a[:2]), m.tensor(b[:2]), rtol=1e-3))
     same(lambda m: m.tensor(a).allclose(m.tensor(a), equal_nan=True))
+
+
+@pytest.mark.parametrize("op", [lambda x: x + None, lambda x: x * None, lambda x: None - x])
+def test_arithmetic_with_none_is_a_type_error(op):
+    raises_same(lambda m: op(m.tensor([1.0, 2.0])), TypeError, "NoneType")

@@ -29,7 +29,7 @@ def _infer(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         arr = data._data.copy()
     elif isinstance(data, np.ndarray | np.generic):
-        arr = data.copy()
+        arr = np.array(data)  # a copy, and a 0-d array for a NumPy scalar
         _dtype.from_numpy(arr.dtype)  # raises for dtypes torch does not have
     else:
         if isinstance(data, list | tuple) and any(isinstance(d, Tensor) for d in _flat(data)):

@@ -1,4 +1,6 @@
-"""``repr`` of a tensor in torch's style: ``tensor([1.0000, 2.5000], grad_fn=<MulBackward0>)``."""
+"""``repr`` of a tensor in torch's style: ``tensor([1.0000, 2.5000], grad_fn=<MulBackward0>)``;
+inside a forward-AD level a tensor with a tangent shows it: ``tensor([1., 2.],
+tangent=tensor([1., 0.]))``."""
 
 from __future__ import annotations
 
@@ -60,14 +62,44 @@ def _edges(data: np.ndarray) -> np.ndarray:
     return np.concatenate([flat[:3], flat[-3:]])
 
 
+_LINE_WIDTH = 80
+
+
 def tensor_repr(t) -> str:
     data = t._data
-    parts = [_PREFIX + _body(data)]
+    suffixes = []
     np_dtype = data.dtype
     if np_dtype not in (_dtype.default_float(), np.dtype(np.int64), np.dtype(np.bool_)):
-        parts.append(f"dtype={_dtype.from_numpy(np_dtype)!r}")
+        suffixes.append(f"dtype={_dtype.from_numpy(np_dtype)!r}")
     if t._grad_fn is not None:
-        parts.append(f"grad_fn=<{t._grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
     elif t._requires_grad:
-        parts.append("requires_grad=True")
-    return ", ".join(parts) + ")"
+        suffixes.append("requires_grad=True")
+    tangent = _tangent(t)
+    if tangent is not None:
+        # torch formats it with f"{tangent}": a 0-dim tangent shows as its Python number.
+        shown = str(tangent._data.item()) if tangent._data.ndim == 0 else tensor_repr(tangent)
+        suffixes.append(f"tangent={shown}")
+    return _add_suffixes(_PREFIX + _body(data), suffixes, len(_PREFIX))
+
+
+def _tangent(t):
+    from .autograd import forward_ad
+
+    return forward_ad.tangent_of(t) if forward_ad.active[0] else None
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    """``text, suffix, ...)``, each suffix moved to a new indented line where it would pass
+    the line width (torch's rule)."""
+    parts = [text]
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > _LINE_WIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)

@@ -1,8 +1,9 @@
 """npgrad.autograd: backward(), grad(), custom Functions, grad modes, gradient checks, anomaly
 detection, hooks on saved tensors (``autograd.graph``), and the functional transforms
-(``autograd.functional``: vjp, jvp, jacobian, hessian, hvp, vhp)."""
+(``autograd.functional``: vjp, jvp, jacobian, hessian, hvp, vhp) and forward-mode AD
+(``autograd.forward_ad``)."""
 
-from . import anomaly_mode, functional, graph
+from . import anomaly_mode, forward_ad, functional, graph
 from .anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -36,6 +37,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "explain",
+    "forward_ad",
     "functional",
     "grad",
     "graph",

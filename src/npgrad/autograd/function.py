@@ -1,10 +1,14 @@
-"""Custom ops: subclass ``Function`` with static ``forward`` and ``backward``, call ``apply``."""
+"""Custom ops: subclass ``Function`` with static ``forward`` and ``backward``, call ``apply``.
+A static ``jvp`` (with ``ctx.save_for_forward``) makes the op usable in forward mode."""
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
 from .._tensor import Tensor, wrap
+from . import forward_ad
 from .grad_mode import no_grad, state
 from .graph import Packed, pack, pack_hooks
 from .node import _FREED, Node, _sequence, bump_version, edge_of, extra_of, extras, mark_saved
@@ -22,6 +26,8 @@ class FunctionCtx:
     def __init__(self) -> None:
         self._to_save = ()
         self._saved = None
+        self._for_forward = ()
+        self._in_jvp = False
         self._non_differentiable = ()
         self._dirty = ()
         self._saved_by = ""
@@ -38,9 +44,22 @@ class FunctionCtx:
                 )
         self._to_save = tensors
 
+    def save_for_forward(self, *tensors) -> None:
+        """Keep tensors for ``jvp`` (there, ``ctx.saved_tensors`` gives them back)."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise AssertionError(
+                    "save_for_forward expects all arguments to be tensors; you should "
+                    "save non-tensors as attributes on ctx."
+                )
+        self._for_forward = tensors
+
     @property
     def saved_tensors(self) -> tuple:
-        """The tensors given to ``save_for_backward``, checked for in-place changes."""
+        """The tensors given to ``save_for_backward`` (checked for in-place changes), or in
+        ``jvp`` those given to ``save_for_forward``."""
+        if self._in_jvp:
+            return tuple(self._for_forward)
         if self._saved is _FREED:
             raise RuntimeError(_second_backward_message())
         if self._saved is None:
@@ -190,20 +209,32 @@ class Function:
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: given one tangent per input of ``forward`` (zeros for a floating
+        tensor input without one, None for other inputs), return one per output."""
+        raise NotImplementedError(_NO_JVP)
+
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run ``forward`` and, if any tensor input requires grad, record the node."""
+        """Run ``forward`` and, if any tensor input requires grad, record the node; if any
+        has a forward-AD tangent, give the outputs theirs with ``jvp``."""
         ctx = FunctionCtx()
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
         ctx._inputs = is_tensor
         ctx.needs_input_grad = tuple(t and a._requires_grad for t, a in zip(is_tensor, args))
-        with no_grad():
+        forward_mode = forward_ad.active[0]
+        # forward runs with grad mode off and, as in torch, without forward AD.
+        with no_grad(), forward_ad.paused() if forward_mode else contextlib.nullcontext():
             if _has_setup_context(cls):
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args, **kwargs)
+        tangents = _input_tangents(args) if forward_mode else None
         if not (state.enabled and any(ctx.needs_input_grad)):
+            if tangents is not None:
+                output = _forward_mode(cls, ctx, args, output, tangents)
             return output
         single = not isinstance(output, tuple)
         raw = (output,) if single else output
@@ -225,7 +256,89 @@ class Function:
 
             if anomaly.enabled:
                 extra_of(node, create=True).trace = capture_trace()
-        return outputs[0] if single else tuple(outputs)
+        result = outputs[0] if single else tuple(outputs)
+        if tangents is not None:
+            result = _forward_mode(cls, ctx, args, result, tangents, raw)
+        return result
+
+
+_NO_JVP = (
+    "You must implement the jvp function for custom autograd.Function to use it with forward "
+    "mode AD."
+)
+
+
+def _input_tangents(args: tuple):
+    """The tangent of each input (None where it has none), or None if no input has one."""
+    tangents = [forward_ad.tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    return tangents if any(t is not None for t in tangents) else None
+
+
+def _forward_mode(cls, ctx, args: tuple, output, tangents: list, raw: tuple | None = None):
+    """Give the outputs of a call their tangents, computed by the Function's ``jvp`` (run
+    without forward AD: its ops compute tangents, they do not carry them). ``raw`` holds
+    the outputs ``forward`` returned, before the recorded ones replaced them."""
+    if cls.jvp is Function.jvp:
+        raise NotImplementedError(_NO_JVP)
+    grad_inputs = []
+    for a, t in zip(args, tangents):
+        if t is None and isinstance(a, Tensor) and a._data.dtype.kind in "fc":
+            t = wrap(np.zeros_like(a._data))  # torch hands a zero tangent, not None
+        grad_inputs.append(t)
+    ctx._in_jvp = True
+    try:
+        with forward_ad.paused():
+            result = cls.jvp(ctx, *grad_inputs)
+    finally:
+        ctx._in_jvp = False
+    single = not isinstance(output, tuple)
+    outputs = [output] if single else list(output)
+    raw = tuple(outputs) if raw is None else raw
+    result = result if isinstance(result, tuple) else (result,)
+    if len(result) != len(outputs):
+        raise RuntimeError(
+            "Function's jvp returned an invalid number of forward gradients (expected "
+            f"{len(outputs)} but got {len(result)})"
+        )
+    inputs = {id(a): a for a in args if isinstance(a, Tensor)}
+    dirty = {id(t) for t in ctx._dirty}
+    non_diff = {id(t) for t in ctx._non_differentiable}
+    for i, (out, original, tangent) in enumerate(zip(outputs, raw, result)):
+        if tangent is not None and not isinstance(tangent, Tensor):
+            raise RuntimeError(
+                f"expected Variable or None (got {type(tangent).__name__}) for grad output {i}."
+            )
+        if not isinstance(out, Tensor):
+            continue
+        differentiable = out._data.dtype.kind in "fc" and id(original) not in non_diff
+        if not differentiable:
+            if tangent is not None:
+                raise RuntimeError(  # torch's message, spacing included
+                    f"Function's jvp returned a gradient at position {i}, but  the "
+                    "corresponding forward output is not a differentiable Tensor.You should "
+                    "return None at that position instead."
+                )
+            continue
+        if tangent is None:
+            continue
+        if tangent._data.shape != out._data.shape:
+            raise RuntimeError(
+                "Trying to set a forward gradient that has a different size than that of the "
+                f"original Tensor, this is not supported. Tensor is of size {list(out.shape)} "
+                f"while the given forward gradient is of size {list(tangent.shape)}."
+            )
+        if id(original) in inputs and id(original) not in dirty:
+            if tangent._base is None:
+                raise RuntimeError(
+                    "A custom Function's forward is returning a view (or an input as-is) but "
+                    "the jvp is not returning a view."
+                )
+            if out is original:  # not recorded: the output must not be the input object
+                out = wrap(out._data)
+                out._version_counter = original._version_counter
+                outputs[i] = out
+        forward_ad.set_tangent(out, tangent)
+    return outputs[0] if single else tuple(outputs)
 
 
 def _has_setup_context(cls) -> bool:

@@ -1,15 +1,21 @@
 """npgrad.autograd.functional: Jacobian-vector products, Jacobians and Hessians of a function,
 with torch.autograd.functional's signatures and return structures.
 
-Every transform here is built from reverse mode (``autograd.grad``): ``jvp`` and ``hvp`` use
-the double-backward trick (the VJP is linear in the cotangent, so differentiating it with
-respect to the cotangent gives the JVP). Inputs and outputs keep their structure: a Tensor in,
-Tensors out; a tuple in, tuples out. Results are detached unless ``create_graph=True``.
+The transforms are built from reverse mode (``autograd.grad``), as torch builds them: ``jvp``
+and ``hvp`` use the double-backward trick (the VJP is linear in the cotangent, so
+differentiating it with respect to the cotangent gives the JVP). The exceptions are
+``jacobian(strategy="forward-mode")`` and ``hessian(outer_jacobian_strategy="forward-mode")``,
+which take one forward-mode JVP (``autograd.forward_ad``) per input element. Inputs and
+outputs keep their structure: a Tensor in, Tensors out; a tuple in, tuples out. Results are
+detached unless ``create_graph=True``.
 """
 
 from __future__ import annotations
 
-from .._tensor import Tensor
+import numpy as np
+
+from .._tensor import Tensor, wrap
+from . import forward_ad
 from .grad import grad as _grad
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
@@ -29,12 +35,23 @@ def _as_tuple(value, what: str, fn_name: str) -> tuple[bool, tuple]:
 
 
 def _prepare(inputs: tuple, create_graph: bool, need_graph: bool) -> tuple:
-    """Inputs the transform can differentiate without touching the caller's tensors."""
+    """Inputs the transform can differentiate without touching the caller's tensors. As in
+    torch, only the view made with ``create_graph=True`` of an input that requires grad
+    keeps the input's forward-AD tangent (a detached copy has none)."""
     if create_graph:
-        return tuple(
-            x.view_as(x) if x.requires_grad else x.detach().requires_grad_() for x in inputs
-        )
+        return tuple(_view(x) if x.requires_grad else x.detach().requires_grad_() for x in inputs)
     return tuple(x.detach().requires_grad_(need_graph) for x in inputs)
+
+
+def _view(x: Tensor) -> Tensor:
+    """``x.view_as(x)``, with the tangent of ``x`` inside a forward-AD level."""
+    tangent = forward_ad.tangent_of(x) if forward_ad.active[0] else None
+    if tangent is None:
+        return x.view_as(x)
+    with forward_ad.paused():
+        view = x.view_as(x)
+    forward_ad.set_tangent(view, tangent)
+    return view
 
 
 def _finish(tensors, create_graph: bool):
@@ -175,7 +192,9 @@ def jacobian(
     func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
 ):
     """The Jacobian of ``func`` at ``inputs``: for each output and input, a tensor of shape
-    ``output.shape + input.shape`` (nested tuples follow the tuple-ness of both)."""
+    ``output.shape + input.shape`` (nested tuples follow the tuple-ness of both). By default
+    one VJP per output element; ``strategy="forward-mode"`` (with ``vectorize=True``, as in
+    torch) takes one forward-mode JVP per input element instead."""
     if strategy not in ("reverse-mode", "forward-mode"):
         raise AssertionError(  # torch's type for this error
             'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
@@ -183,15 +202,14 @@ def jacobian(
             'performant. Otherwise, prefer to use "reverse-mode".'
         )
     if strategy == "forward-mode":
-        if not vectorize:
+        if create_graph:
             raise NotImplementedError(
-                'torch.autograd.functional.jacobian: `strategy="forward-mode"` is only '
-                "implemented when `vectorize=True`."
+                "torch.autograd.functional.jacobian: `create_graph=True` "
+                'and `strategy="forward-mode"` are not supported together (yet). '
+                "Please either set `create_graph=False` or "
+                '`strategy="reverse-mode"`.'
             )
-        raise NotImplementedError(
-            "jacobian(strategy='forward-mode') needs forward-mode AD, which npgrad does not "
-            "have yet; use the default strategy='reverse-mode' (same result)"
-        )
+        return _jacfwd(func, inputs, strict, vectorize)
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _prepare(inputs, create_graph, need_graph=True)
@@ -221,6 +239,81 @@ def jacobian(
     return tuple(_unpack(b, inputs_tuple) for b in blocks)
 
 
+def _jacfwd(func, inputs, strict: bool, vectorize: bool):
+    """The Jacobian by forward mode: one JVP per input element, along a basis vector (torch
+    runs them as one vmap-batched JVP, which is why it needs ``vectorize=True``; a loop
+    gives the same columns). Every input is a dual tensor in each JVP, with a zero tangent
+    for the inputs other than the one whose element is the column's."""
+    if strict:
+        raise RuntimeError(
+            "torch.autograd.functional.jacobian: `strict=True` "
+            'and `strategy="forward-mode"` are not supported together (yet). '
+            "Please either set `strict=False` or "
+            '`strategy="reverse-mode"`.'
+        )
+    inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    if not vectorize:
+        raise NotImplementedError(  # torch's message, missing space included
+            "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+            "only implemented for `vectorize=True`."
+        )
+
+    def run(k: int, j: int) -> tuple:
+        """(outputs were a tuple, the outputs, their tangents) along input k's element j."""
+        with forward_ad.dual_level():
+            duals = tuple(
+                forward_ad.make_dual(x, _one_hot(x, j) if i == k else _zeros_like(x))
+                for i, x in enumerate(inputs)
+            )
+            outputs_tuple, outputs = _call(func, duals, "jacobian")
+            tangents = []
+            for out in outputs:
+                tangent = forward_ad.tangent_of(out)
+                tangents.append(_zeros_like(out) if tangent is None else tangent)
+        return outputs_tuple, outputs, tangents
+
+    columns = []  # per input: per element, the tangent of every output
+    outputs_tuple = outputs = None
+    for k, x in enumerate(inputs):
+        columns.append([])
+        for j in range(x.numel()):
+            outputs_tuple, outputs, tangents = run(k, j)
+            columns[k].append(tangents)
+    if outputs is None:  # no input element at all: the outputs' shapes from a plain call
+        outputs_tuple, outputs = _call(func, inputs, "jacobian")
+    blocks = [
+        [
+            _stack_columns([c[i] for c in cols], out.shape, x.shape)
+            for cols, x in zip(columns, inputs)
+        ]
+        for i, out in enumerate(outputs)
+    ]
+    # torch's forward-mode Jacobian keeps these as lists (its reverse mode gives tuples).
+    if not inputs_tuple:
+        blocks = tuple(b[0] for b in blocks)
+    return blocks if outputs_tuple else blocks[0]
+
+
+def _one_hot(like: Tensor, index: int) -> Tensor:
+    e = np.zeros(like.shape, like._data.dtype)
+    e.reshape(-1)[index] = 1
+    return wrap(e)
+
+
+def _zeros_like(like: Tensor) -> Tensor:
+    return wrap(np.zeros(like.shape, like._data.dtype))
+
+
+def _stack_columns(columns: list, out_shape: tuple, in_shape: tuple) -> Tensor:
+    """The tangents along each input element, one per column, as a ``out + in`` block."""
+    from .._creation import zeros
+    from ..ops.join import stack
+
+    if not columns:  # an input with no elements
+        return zeros(*out_shape, *in_shape)
+    return stack([c.reshape(-1) for c in columns], 1).reshape(*out_shape, *in_shape)
+
+
 def _stack_rows(rows: list, out_shape: tuple, in_shape: tuple) -> Tensor:
     """The gradients of an output's elements, one per row, as a ``out + in`` shaped block."""
     from .._creation import zeros
@@ -239,7 +332,9 @@ def hessian(
     vectorize=False,
     outer_jacobian_strategy="reverse-mode",
 ):
-    """The Hessian of a scalar function ``func`` at ``inputs`` (the Jacobian of its gradient)."""
+    """The Hessian of a scalar function ``func`` at ``inputs``: the Jacobian of its gradient,
+    taken by reverse mode, or with ``outer_jacobian_strategy="forward-mode"`` (and
+    ``vectorize=True``) by forward mode over the reverse-mode gradient."""
     inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("reverse-mode", "forward-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
@@ -257,6 +352,10 @@ def hessian(
         return out.squeeze()
 
     def gradient(*xs):
+        if outer_jacobian_strategy == "forward-mode":
+            # As torch: the dual inputs must require grad, or the inner jacobian detaches
+            # them and their tangents are lost.
+            xs = tuple(x.requires_grad_(True) for x in xs)
         return jacobian(scalar, xs, create_graph=True, strict=strict)
 
     result = jacobian(

@@ -1,5 +1,5 @@
 """npgrad.func: torch.func's composable transforms (grad, vjp, jvp, jacrev, jacfwd, hessian,
-vmap) and ``functional_call``, built on npgrad's reverse-mode autograd."""
+vmap) and ``functional_call``, built on npgrad's reverse-mode autograd and forward-mode AD."""
 
 from ._functional_call import functional_call
 from ._grad import grad, grad_and_value, jvp, vjp

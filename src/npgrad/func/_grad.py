@@ -1,9 +1,16 @@
 """torch.func's reverse- and forward-mode transforms: grad, grad_and_value, vjp, jvp.
 
-Each call records the function on its own differentiable copies of the inputs and takes
-gradients with ``autograd.grad``. The results keep a graph only where they depend on
-something outside the call (inputs already in a graph, as under an outer transform, or
-captured tensors that require grad), so that transforms compose: ``grad(grad(f))``.
+``grad``, ``grad_and_value`` and ``vjp`` record the function on their own differentiable
+copies of the inputs and take gradients with ``autograd.grad``. The results keep a graph only
+where they depend on something outside the call (inputs already in a graph, as under an outer
+transform, or captured tensors that require grad), so that transforms compose:
+``grad(grad(f))``. ``jvp`` is forward mode (``autograd.forward_ad``): the primals become dual
+tensors whose tangents are the given tangents.
+
+Inside a forward-AD level (forward over reverse: ``jacfwd(jacrev(f))``, ``jvp(grad(f))``) the
+reverse-mode transforms keep the tangents of their inputs on their copies and take gradients
+with ``create_graph=True``, so that the backward pass runs on Tensors and computes the
+tangents of the gradients too; their results keep those tangents when they are detached.
 """
 
 from __future__ import annotations
@@ -11,20 +18,49 @@ from __future__ import annotations
 import functools
 
 from .._tensor import Tensor
+from ..autograd import forward_ad
 from ..autograd.grad import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ._args import merge, split
 from ._pytree import tree_flatten, tree_map, tree_unflatten
-from ._trace import Recording
+from ._trace import Recording, detach
+
+
+def _forward_level_open() -> bool:
+    """True inside a forward-AD level (npgrad has one level at a time)."""
+    return forward_ad._level[0] is not None
+
+
+def _graph_needed(keep: bool) -> bool:
+    """Whether gradients must be computed with ``create_graph=True``: to keep the result
+    differentiable, or because tangents are about (the backward pass on raw arrays would
+    lose them)."""
+    return keep or forward_ad.active[0]
+
+
+def _detached(t: Tensor, recording: Recording, outer_enabled: bool) -> Tensor:
+    """``t`` without the call's internal graph, with its tangent if it has one (detached
+    unless it depends on something outside the call)."""
+    tangent = forward_ad.tangent_of(t) if forward_ad.active[0] else None
+    keep_tangent = (
+        tangent is not None
+        and tangent.requires_grad
+        and outer_enabled
+        and recording.depends_on_outer([tangent])
+    )
+    return detach(t, keep_tangent_graph=keep_tangent)
 
 
 def _detach_unless(keep: bool, recording: Recording, tree):
-    """Tensors of ``tree`` detached, except those that depend on the outside when ``keep``."""
+    """Tensors of ``tree`` detached, except those that depend on the outside when ``keep``
+    (the caller's grad mode)."""
 
     def fix(t):
         if not isinstance(t, Tensor) or not t.requires_grad:
             return t
-        return t if keep and recording.depends_on_outer([t]) else t.detach()
+        if keep and recording.depends_on_outer([t]):
+            return t
+        return _detached(t, recording, keep)
 
     return tree_map(fix, tree)
 
@@ -76,9 +112,11 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     f"{output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
                 )
             keep = outer_enabled and rec.depends_on_outer([output])
-            grads = _gradients([output], rec.inputs, [None], create_graph=keep)
+            grads = _gradients([output], rec.inputs, [None], create_graph=_graph_needed(keep))
+            if not keep:
+                grads = [_detached(g, rec, outer_enabled) for g in grads]
         grads = tree_unflatten(grads, spec)
-        value = output if keep else output.detach()
+        value = output if keep else _detached(output, rec, outer_enabled)
         if has_aux:
             return grads, (value, _detach_unless(outer_enabled, rec, aux))
         return grads, value
@@ -129,22 +167,40 @@ def vjp(func, *primals, has_aux=False):
         if create_graph is not None:
             create = create_graph
         with enable_grad():
-            grads = _gradients(out_leaves, rec.inputs, cot_leaves, create_graph=create)
+            grads = _gradients(
+                out_leaves, rec.inputs, cot_leaves, create_graph=_graph_needed(create)
+            )
         if not create:
-            grads = [g.detach() for g in grads]
+            grads = [_detached(g, rec, outer_enabled) for g in grads]
         return tree_unflatten(grads, spec)
 
-    shown = tree_map(lambda t: t if keep else t.detach(), output)
+    shown = tree_map(lambda t: t if keep else _detached(t, rec, outer_enabled), output)
     if has_aux:
         return shown, vjp_fn, _detach_unless(outer_enabled, rec, aux)
     return shown, vjp_fn
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
-    """``(func(*primals), J·tangents)``: the Jacobian-vector product. npgrad has no forward
-    mode yet, so this is the double-backward trick: the VJP u ↦ Jᵀu is linear in u, and
-    differentiating it with respect to u along ``tangents`` gives J·tangents."""
+    """``(func(*primals), J·tangents)``: the Jacobian-vector product, by forward mode: inside
+    a dual level each primal becomes a dual tensor whose tangent is the matching tangent,
+    ``func`` runs once, and the tangents of its outputs are the product (zeros for an output
+    that does not depend on the primals). With ``has_aux``, ``func`` returns ``(output,
+    aux)`` and the result is ``(output, jvp_out, aux)``."""
     where = "jvp(f, primals, tangents)"
+    p_leaves, p_spec, t_leaves = _check_jvp_args(primals, tangents, where)
+    if _forward_level_open():
+        return _jvp_by_double_backward(func, p_leaves, p_spec, t_leaves, has_aux, where)
+    with forward_ad.dual_level():
+        duals = [forward_ad.make_dual(p, t) for p, t in zip(p_leaves, t_leaves)]
+        output = func(*tree_unflatten(duals, p_spec))
+        output, aux = _split_aux(output, has_aux, where)
+        out_leaves, out_spec = _output_leaves(output, where)
+        tangents_out = [_tangent_or_zeros(o) for o in out_leaves]
+    result = (output, tree_unflatten(tangents_out, out_spec))
+    return (*result, aux) if has_aux else result
+
+
+def _check_jvp_args(primals, tangents, where: str):
     if not isinstance(primals, tuple):
         raise RuntimeError(
             f"{where}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals)."
@@ -166,17 +222,37 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                 f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} while "
                 f"the given forward gradient is of size {list(t.shape)}."
             )
+    return p_leaves, p_spec, t_leaves
+
+
+def _output_leaves(output, where: str):
+    out_leaves, out_spec = tree_flatten(output)
+    for o in out_leaves:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(
+                f"{where}: Expected f(*primals) to return only tensors, got {type(o)}"
+            )
+    return out_leaves, out_spec
+
+
+def _tangent_or_zeros(output: Tensor) -> Tensor:
+    tangent = forward_ad.tangent_of(output)
+    return output.new_zeros(output.shape) if tangent is None else tangent
+
+
+def _jvp_by_double_backward(func, p_leaves, p_spec, t_leaves, has_aux, where):
+    """``jvp`` inside a forward-AD level that is already open (``jvp(jvp(f))``,
+    ``jacfwd(jacfwd(f))``): torch.func nests forward mode with a level per transform, npgrad
+    has one level, so the inner product is taken by reverse mode instead, the double-backward
+    trick: the VJP u ↦ Jᵀu is linear in u, and differentiating it with respect to u along
+    the tangents gives J·tangents. Its ops run inside the open level, so the result carries
+    the outer tangent as forward mode would."""
     outer_enabled = is_grad_enabled()
     with enable_grad():
         rec = Recording(p_leaves)
         output = func(*tree_unflatten(rec.inputs, p_spec))
         output, aux = _split_aux(output, has_aux, where)
-        out_leaves, out_spec = tree_flatten(output)
-        for o in out_leaves:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(
-                    f"{where}: Expected f(*primals) to return only tensors, got {type(o)}"
-                )
+        out_leaves, out_spec = _output_leaves(output, where)
         keep = outer_enabled and (
             rec.depends_on_outer(out_leaves) or any(t.requires_grad for t in t_leaves)
         )
@@ -186,13 +262,15 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         used = [(g, t) for g, t in zip(vjps, t_leaves) if g.requires_grad]
         if used:
             gs, ts = zip(*used)
-            raw = _autograd_grad(gs, us, ts, create_graph=keep, allow_unused=True)
+            raw = _autograd_grad(gs, us, ts, create_graph=_graph_needed(keep), allow_unused=True)
         else:
             raw = [None] * len(us)
     tangents_out = [
-        o.new_zeros(o.shape) if g is None else (g if keep else g.detach())
+        o.new_zeros(o.shape) if g is None else (g if keep else _detached(g, rec, outer_enabled))
         for g, o in zip(raw, out_leaves)
     ]
-    shown = tree_map(lambda t: t if keep else t.detach(), output)
+    shown = tree_map(lambda t: t if keep else _detached(t, rec, outer_enabled), output)
     result = (shown, tree_unflatten(tangents_out, out_spec))
-    return (*result, _detach_unless(outer_enabled, rec, aux)) if has_aux else result
+    if has_aux:
+        return (*result, _detach_unless(outer_enabled, rec, aux))
+    return result

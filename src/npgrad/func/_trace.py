@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 
 from .._tensor import Tensor
+from ..autograd import forward_ad
 from ..autograd.node import AccumulateGrad, _sequence, accumulator
 
 # Fresh leaves made by transform calls, with the number their call started at: a leaf of a
@@ -36,10 +37,33 @@ def _fresh_start(leaf: Tensor) -> int:
 
 def differentiable(t: Tensor) -> Tensor:
     """A tensor to differentiate ``t`` through: a view of it if it is in a graph already
-    (gradients then flow on to its history), else a fresh leaf."""
+    (gradients then flow on to its history), else a fresh leaf. Inside a forward-AD level
+    the copy keeps the tangent of ``t``, so that a transform run on a dual tensor (the
+    reverse-mode part of forward over reverse, ``jacfwd(jacrev(f))``) carries it through."""
+    tangent = forward_ad.tangent_of(t) if forward_ad.active[0] else None
+    if tangent is None:
+        if t.requires_grad:
+            return t.view_as(t)
+        return t.detach().requires_grad_()
     if t.requires_grad:
-        return t.view_as(t)
-    return t.detach().requires_grad_()
+        with forward_ad.paused():  # the view's tangent is the same tangent, set below
+            made = t.view_as(t)
+    else:
+        made = t.detach().requires_grad_()  # detach drops the tangent: give it back
+    forward_ad.set_tangent(made, tangent)
+    return made
+
+
+def detach(t: Tensor, keep_tangent_graph: bool = False) -> Tensor:
+    """``t.detach()`` that keeps the tangent of ``t`` inside a forward-AD level (detached
+    too, unless ``keep_tangent_graph``): a transform's results drop its internal graph, not
+    the Jacobian-vector product an enclosing forward-mode transform asks for."""
+    out = t.detach()
+    if forward_ad.active[0]:
+        tangent = forward_ad.tangent_of(t)
+        if tangent is not None:
+            forward_ad.set_tangent(out, tangent if keep_tangent_graph else tangent.detach())
+    return out
 
 
 class Recording:

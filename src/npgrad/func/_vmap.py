@@ -2,13 +2,16 @@
 
 The rule for running the batch at once. ``func`` is first run on example 0 alone, recording
 its graph. If every recorded op that touches the mapped inputs is elementwise (the
-``POINTWISE`` node types below) and no mapped operand is broadcast to more dimensions, the
-mapped dimensions are moved to the front and ``func`` runs once on the whole batch. That
-result is kept only if the batched run recorded the same ops in the same order, each with
-the shape of the example's op plus the batch dimension in front, drew no random numbers, and
-gives example 0's values (which also catches Python numbers taken from a tensor's shape).
-Otherwise, and whenever the first check fails, the examples run one by one and are stacked.
-Either way the result is the one the per-example loop gives.
+``POINTWISE`` node types below, with no mapped operand broadcast to more dimensions) or acts
+along named dimensions (``ALONG_DIMS``: reductions, softmax, cumulative ops, layer_norm,
+transpose…), the mapped dimensions are moved to the front and ``func`` runs once on the whole
+batch. That result is kept only if the batched run recorded the same ops in the same order,
+each with the shape of the example's op plus the batch dimension in front and, for ops along
+dimensions, the example's dimensions moved one up (what ``dim=-1`` gives; ``dim=0`` would
+reduce over the batch), drew no random numbers, and gives example 0's values (which also
+catches Python numbers taken from a tensor's shape). Otherwise, and whenever the first check
+fails, the examples run one by one and are stacked. Either way the result is the one the
+per-example loop gives.
 """
 
 from __future__ import annotations
@@ -49,6 +52,41 @@ POINTWISE = frozenset(
         ("Pow", 2),
     ]
 )
+
+# Node types of ops along given dimensions of one input, with the names of the parameters
+# that hold those dimensions (after wrapping, so never negative) and of those that hold the
+# input's shape. A leading batch dimension passes through when every dimension is one more
+# in the batched run than in the example's.
+ALONG_DIMS = {
+    **dict.fromkeys(
+        [
+            "SumBackward1",
+            "MeanBackward1",
+            "VarBackward0",
+            "StdBackward0",
+            "AmaxBackward0",
+            "AminBackward0",
+            "LogsumexpBackward0",
+            "LinalgVectorNormBackward0",
+        ],
+        (("dims",), ("shape",)),
+    ),
+    **dict.fromkeys(
+        [
+            "SoftmaxBackward0",
+            "LogSoftmaxBackward0",
+            "CumsumBackward0",
+            "CumprodBackward0",
+            "ProdBackward1",
+            "MaxBackward0",
+            "MinBackward0",
+            "UnsqueezeBackward0",
+        ],
+        (("dim",), ("shape",)),
+    ),
+    "NativeLayerNormBackward0": (("axes",), ()),
+    "TransposeBackward0": (("dim0", "dim1"), ()),
+}
 
 _RANDOM_ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the "
@@ -221,7 +259,7 @@ class _Call:
                     "out_dim is None"
                 )
         batched = None
-        if traceable and not drew and self.size > 1 and self._pointwise(rec0, leaves0, derived):
+        if traceable and not drew and self.size > 1 and self._batchable(rec0, leaves0, derived):
             batched = self._try_batched(rec0, leaves0, out_spec)
         if batched is not None:
             rec, leaves = batched
@@ -286,9 +324,10 @@ class _Call:
         return out
 
     @staticmethod
-    def _pointwise(rec, leaves, derived) -> bool:
-        """Example 0 used only elementwise ops on the mapped inputs, without broadcasting a
-        mapped operand to more dimensions, and every output came out of them."""
+    def _batchable(rec, leaves, derived) -> bool:
+        """Example 0 used only elementwise ops (without broadcasting a mapped operand to more
+        dimensions) and ops along dimensions on the mapped inputs, and every output came out
+        of them."""
         if not all(isinstance(t, Tensor) and t.requires_grad for t in leaves):
             return False
         if not all(derived):
@@ -298,7 +337,11 @@ class _Call:
             mapped[id(node)] = m
             if not m:
                 continue
-            if node.name() not in POINTWISE or node._multi:
+            if node._multi:
+                return False
+            if node.name() in ALONG_DIMS:
+                continue
+            if node.name() not in POINTWISE:
                 return False
             for fn, nr in zip(node._next, node._next_nr):
                 if fn is None or not (id(fn) in rec.sources or mapped.get(id(fn))):
@@ -328,12 +371,38 @@ class _Call:
                 return None
             if n._shape != (batch + tuple(n0._shape) if m else n0._shape):
                 return None
+            if m and n.name() in ALONG_DIMS and not _dims_moved_up(n0, n, batch):
+                return None
         for t0, t in zip(leaves0, leaves):
             if tuple(t.shape) != batch + tuple(t0.shape) or t.dtype != t0.dtype:
                 return None
             if not _same_values(t0.detach().numpy(), t[0].detach().numpy()):
                 return None
         return rec, leaves
+
+
+def _dims_moved_up(example, batched, batch: tuple) -> bool:
+    """The batched run's node acts on the example's dimensions, each one further along, with
+    the other parameters unchanged (arrays, such as selected indexes, are not compared)."""
+    dim_keys, shape_keys = ALONG_DIMS[example.name()]
+    p0, p = example._params, batched._params
+    if p0.keys() != p.keys():
+        return False
+    for key, v0 in p0.items():
+        v = p[key]
+        if key in dim_keys:
+            expected = tuple(d + 1 for d in v0) if isinstance(v0, tuple) else v0 + 1
+        elif key in shape_keys:
+            expected = batch + tuple(v0)
+        elif isinstance(v0, np.ndarray | tuple) and any(
+            isinstance(e, np.ndarray) for e in (v0 if isinstance(v0, tuple) else (v0,))
+        ):
+            continue
+        else:
+            expected = v0
+        if v != expected:
+            return False
+    return True
 
 
 def _same_values(a: np.ndarray, b: np.ndarray) -> bool:

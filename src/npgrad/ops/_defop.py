@@ -15,6 +15,17 @@ The rule contract, used by every op file:
   preferred to NumPy's function wrappers, which cost microseconds per call.
 - ``grad`` is the incoming gradient, ``result`` the forward output, ``x, y`` tensor inputs,
   ``a, b`` matmul operands. Inputs or result not saved by the op arrive as None.
+
+Forward mode (``autograd.forward_ad``) needs the op's JVP, declared with ``jvp=``:
+- ``ELEMENTWISE``: the Jacobian is diagonal, so the VJP rules are the JVP rules: the output
+  tangent is the sum of ``vjp(tangent, result, *inputs)`` over the inputs with tangents;
+- ``LINEAR``: the op is linear in its differentiable inputs jointly (a view, a sum, cat), so
+  the output tangent is the op itself run on the tangents (zeros for inputs without one);
+- ``MULTILINEAR``: linear in each input separately (mul, matmul, conv): the sum over inputs
+  with tangents of the op run with that one input replaced by its tangent;
+- a function ``jvp(tangents, result, *inputs, **params)``: ``tangents`` holds one tangent
+  (or None) per input; it returns the output's tangent (a tuple for several outputs).
+Rules run on Tensors, so a tangent is itself differentiable.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import numpy as np
 
 from .._dtype import result_type
 from .._tensor import Tensor, wrap
+from ..autograd import forward_ad
 from ..autograd.diagnosis import record_cut_input
 from ..autograd.grad_mode import state
 from ..autograd.graph import Packed, pack, pack_hooks
@@ -41,6 +53,7 @@ from ..autograd.node import (
 
 _ndarray = np.ndarray
 _new = object.__new__
+forward_active = forward_ad.active
 _asarray = np.asarray
 
 
@@ -57,6 +70,8 @@ class OpNode(Node):
         "_epoch",
     )
     _vjps: tuple = ()
+    _jvp = None
+    _differentiable: tuple = ()
     _saves_inputs = False
     _saves_result = False
     _fresh_grads = True  # rules build new arrays, except where they pass `grad` through
@@ -70,6 +85,8 @@ class OpNode(Node):
             saved, result = _saved_values(self)
         if create_graph and result is not None:
             result = wrap(result, self)  # the output again, so its uses get recorded
+            if forward_active[0]:  # forward over reverse: the result's tangent too
+                _set(result, forward_ad.tangent_of(self))
         if saved is None:
             inputs = _UNSAVED[len(self._next)]
         elif create_graph:
@@ -174,11 +191,19 @@ def _forward_name(node_name: str) -> str:
     return re.sub(r"Backward\d*$", "", node_name.rsplit("::", 1)[-1])
 
 
-def defop(name: str, *vjps, saves: str = "inputs", qualified_name: str = "") -> type:
+ELEMENTWISE = "elementwise"
+LINEAR = "linear"
+MULTILINEAR = "multilinear"
+
+
+def defop(name: str, *vjps, saves: str = "inputs", jvp=None, qualified_name: str = "") -> type:
     """Declare an op's node class: its torch name, one VJP per input (None: not
-    differentiable), and what the rules need saved: "inputs", "result", "both" or "none"."""
+    differentiable), what the rules need saved ("inputs", "result", "both" or "none") and
+    its JVP for forward mode (see the module docstring)."""
     attrs = {
         "_qualified_name": qualified_name,
+        "_jvp": jvp,
+        "_differentiable": tuple(v is not None for v in vjps),
         "__slots__": (),
         "_vjps": tuple(
             v if v is not None else _not_differentiable(name, i) for i, v in enumerate(vjps)
@@ -217,10 +242,12 @@ def apply(cls: type, kernel, *args, **params) -> Tensor:
     if type(out) is not _ndarray:
         out = _asarray(out)
     if needs_grad:
-        if state.enabled:
-            return link(cls, out, args, params)
-        return _cut(wrap(out), cls)
-    return wrap(out)
+        result = link(cls, out, args, params) if state.enabled else _cut(wrap(out), cls)
+    else:
+        result = wrap(out)
+    if forward_active[0]:
+        forward(cls, kernel, args, params, result)
+    return result
 
 
 def _cut(result: Tensor, cls: type) -> Tensor:
@@ -246,10 +273,12 @@ def binary(cls: type, kernel, x, y) -> Tensor:
     if type(out) is not _ndarray:
         out = _asarray(out)
     if (isinstance(x, Tensor) and x._requires_grad) or (isinstance(y, Tensor) and y._requires_grad):
-        if state.enabled:
-            return link(cls, out, (x, y), _NO_PARAMS)
-        return _cut(wrap(out), cls)
-    return wrap(out)
+        result = link(cls, out, (x, y), _NO_PARAMS) if state.enabled else _cut(wrap(out), cls)
+    else:
+        result = wrap(out)
+    if forward_active[0]:
+        forward(cls, kernel, (x, y), _NO_PARAMS, result, binary_op=True)
+    return result
 
 
 def _weak_fits(scalar, array: _ndarray) -> bool:
@@ -285,7 +314,10 @@ def _constant(value):
             f"expected a Tensor or a number as operand, got {type(value).__name__}; "
             "wrap it with npgrad.tensor(...)"
         )
-    return _asarray(value)
+    array = _asarray(value)
+    if array.dtype.kind == "O":
+        raise TypeError(f"expected a Tensor or a number as operand, got {type(value).__name__}")
+    return array
 
 
 _NO_PARAMS: dict = {}
@@ -373,3 +405,101 @@ def _record_extras(node: OpNode, result: Tensor) -> None:
     if node._result is not None:
         node._result = pack(result, (node, result._output_nr), hooks)
     node._epoch = _PACKED
+
+
+# --- forward mode ---------------------------------------------------------------------------
+def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=False) -> None:
+    """Give ``result`` (a Tensor, or a tuple of them) its tangent: the op's JVP along the
+    tangents of ``args``. Nothing happens when no input has a tangent."""
+    tangent_of = forward_ad.tangent_of
+    tangents = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    if not any(t is not None for t in tangents):
+        return
+    outputs = result if isinstance(result, tuple) else (result,)
+    if not any(o._data.dtype.kind in "fc" for o in outputs):
+        return  # integer and bool outputs (argmax, comparisons) have no tangent
+    rule = cls._jvp
+    if rule is None:
+        raise NotImplementedError(
+            f"forward-mode AD (a JVP rule) is not implemented for {_forward_name(cls.__name__)}; "
+            "use reverse mode (backward(), autograd.grad, func.jacrev) for this op"
+        )
+    with forward_ad.paused():
+        if rule == ELEMENTWISE:
+            out = _elementwise_jvp(cls, tangents, result, args, params)
+        elif rule == LINEAR:
+            replaced = [
+                (t if t is not None else _zeros(a)) if _is_input(cls, i, a) else a
+                for i, (a, t) in enumerate(zip(args, tangents))
+            ]
+            out = (
+                binary(cls, kernel, *replaced)
+                if binary_op
+                else apply(cls, kernel, *replaced, **params)
+            )
+        elif rule == MULTILINEAR:
+            out = None
+            for i, t in enumerate(tangents):
+                if t is None:
+                    continue
+                replaced = (*args[:i], t, *args[i + 1 :])
+                term = (
+                    binary(cls, kernel, *replaced)
+                    if binary_op
+                    else apply(cls, kernel, *replaced, **params)
+                )
+                out = term if out is None else out + term
+        else:
+            out = rule(tangents, result, *args, **params)
+        out = [_fit(o, t) for o, t in zip(outputs, out if isinstance(result, tuple) else [out])]
+        # A rule that passes a tangent through (add's is ``g``) must not let an in-place op on
+        # the output change the input's tangent too: tensors share tangents only as views.
+        out = [t.clone() if any(t is s for s in tangents) else t for t in out]
+    for o, t in zip(outputs, out):
+        _set(o, t)
+
+
+def _is_input(cls: type, i: int, a) -> bool:
+    flags = cls._differentiable
+    return isinstance(a, Tensor) and (i >= len(flags) or flags[i])
+
+
+def _zeros(a: Tensor) -> Tensor:
+    return wrap(np.zeros_like(a._data))
+
+
+def _elementwise_jvp(cls, tangents, result, args, params):
+    out = None
+    shape = result._data.shape
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        if t._data.shape != shape:
+            t = t.expand(shape)
+        term = cls._vjps[i](t, result, *args, **params)
+        out = term if out is None else out + term
+    return out
+
+
+def _fit(output: Tensor, tangent):
+    """``tangent`` in the shape and dtype of ``output`` (None for a non-floating output)."""
+    data = output._data
+    if tangent is None or data.dtype.kind not in "fc":
+        return None
+    if not isinstance(tangent, Tensor):
+        tangent = wrap(_asarray(tangent))
+    if tangent._data.shape != data.shape:
+        tangent = tangent.expand(data.shape)
+    if tangent._data.dtype != data.dtype:
+        tangent = tangent.to(output.dtype)
+    return tangent
+
+
+def _set(output: Tensor, tangent) -> None:
+    """Store ``tangent`` as the tangent of ``output``."""
+    if tangent is None:
+        return
+    forward_ad.set_tangent(output, tangent)
+    node = output._grad_fn
+    if node is not None and getattr(node, "_saves_result", False) and output._output_nr == 0:
+        forward_ad.set_tangent(node, tangent)  # for rules that use the result (see _apply)

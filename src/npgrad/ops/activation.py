@@ -19,7 +19,7 @@ from .._dtype import default_float
 from .._tensor import Tensor, _wrap_dim, wrap
 from ..autograd.node import bump_version
 from . import pointwise, unary
-from ._defop import apply, defop
+from ._defop import ELEMENTWISE, LINEAR, apply, defop
 from .indexing import unindex
 from .inplace import inplace as _inplace
 from .linalg import matmul
@@ -54,11 +54,19 @@ def _erf(x):
 
 
 # --- linear layers ---------------------------------------------------------------------------
+def _addmm_jvp(tangents, r, b, x, w):
+    # affine in b, bilinear in (x, w): one term per input with a tangent
+    tb, tx, tw = tangents
+    terms = (tb, None if tx is None else tx @ w.T, None if tw is None else x @ tw.T)
+    return sum(t for t in terms if t is not None)
+
+
 AddmmBackward0 = defop(
     "AddmmBackward0",
     lambda g, r, b, x, w: g,
     lambda g, r, b, x, w: g @ w,
     lambda g, r, b, x, w: g.T @ x,
+    jvp=_addmm_jvp,
 )
 
 
@@ -123,7 +131,7 @@ def _hardtanh_grad(g, r, x, min_val, max_val):
     return np.where((x <= min_val) | (x >= max_val), 0, g)
 
 
-HardtanhBackward0 = defop("HardtanhBackward0", _hardtanh_grad)
+HardtanhBackward0 = defop("HardtanhBackward0", _hardtanh_grad, jvp=ELEMENTWISE)
 
 
 def _hardtanh(input, min_val, max_val):
@@ -153,6 +161,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 LeakyReluBackward0 = defop(
     "LeakyReluBackward0",
     lambda g, r, x, negative_slope: np.where(x > 0, g, g * negative_slope),
+    jvp=ELEMENTWISE,
 )
 
 
@@ -165,7 +174,9 @@ def _leaky_result_grad(g, r, x, negative_slope):
     return np.where(r > 0, g, g * negative_slope)
 
 
-LeakyReluBackward1 = defop("LeakyReluBackward1", _leaky_result_grad, saves="result")
+LeakyReluBackward1 = defop(
+    "LeakyReluBackward1", _leaky_result_grad, saves="result", jvp=ELEMENTWISE
+)
 
 
 def _leaky_kernel(x, negative_slope):
@@ -198,10 +209,10 @@ def _elu_result_grad(g, r, x, alpha, scale, input_scale):
     return np.where(r > 0, g * scale, g * input_scale * (r + alpha * scale))
 
 
-EluBackward0 = defop("EluBackward0", _elu_grad)
-EluBackward1 = defop("EluBackward1", _elu_result_grad, saves="result")
-CeluBackward0 = defop("CeluBackward0", _elu_grad)
-CeluBackward1 = defop("CeluBackward1", _elu_result_grad, saves="result")
+EluBackward0 = defop("EluBackward0", _elu_grad, jvp=ELEMENTWISE)
+EluBackward1 = defop("EluBackward1", _elu_result_grad, saves="result", jvp=ELEMENTWISE)
+CeluBackward0 = defop("CeluBackward0", _elu_grad, jvp=ELEMENTWISE)
+CeluBackward1 = defop("CeluBackward1", _elu_result_grad, saves="result", jvp=ELEMENTWISE)
 
 
 def _elu(input, nodes, inplace, alpha, scale=1.0, input_scale=1.0):
@@ -256,7 +267,7 @@ def _gelu_grad(g, r, x, approximate):
     return g * (cdf + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI)
 
 
-GeluBackward0 = defop("GeluBackward0", _gelu_grad)
+GeluBackward0 = defop("GeluBackward0", _gelu_grad, jvp=ELEMENTWISE)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -271,7 +282,7 @@ def _silu_grad(g, r, x):
     return g * s * (1 + x * (1 - s))
 
 
-SiluBackward0 = defop("SiluBackward0", _silu_grad)
+SiluBackward0 = defop("SiluBackward0", _silu_grad, jvp=ELEMENTWISE)
 
 
 def _silu(input):
@@ -288,7 +299,7 @@ def _mish_grad(g, r, x):
     return g * (t + x * _sigmoid(x) * (1 - t * t))
 
 
-MishBackward0 = defop("MishBackward0", _mish_grad)
+MishBackward0 = defop("MishBackward0", _mish_grad, jvp=ELEMENTWISE)
 
 
 def _mish(input):
@@ -303,6 +314,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 SoftplusBackward0 = defop(
     "SoftplusBackward0",
     lambda g, r, x, beta, threshold: np.where(x * beta > threshold, g, g * _sigmoid(x * beta)),
+    jvp=ELEMENTWISE,
 )
 
 
@@ -316,7 +328,9 @@ def _logsigmoid_kernel(x):
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
 
-LogSigmoidBackward0 = defop("LogSigmoidBackward0", lambda g, r, x: g * _sigmoid(-x))
+LogSigmoidBackward0 = defop(
+    "LogSigmoidBackward0", lambda g, r, x: g * _sigmoid(-x), jvp=ELEMENTWISE
+)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -391,9 +405,12 @@ def _unindex(g, index, shape):
     return out
 
 
-EmbeddingBackward0 = defop("EmbeddingBackward0", _embedding_grad, saves="none")
+EmbeddingBackward0 = defop("EmbeddingBackward0", _embedding_grad, saves="none", jvp=LINEAR)
 EmbeddingDenseBackwardBackward0 = defop(
-    "EmbeddingDenseBackwardBackward0", lambda g, r, x, index, shape: g[index], saves="none"
+    "EmbeddingDenseBackwardBackward0",
+    lambda g, r, x, index, shape: g[index],
+    saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -508,6 +525,8 @@ ConstantPadNdBackward0 = defop(
     "ConstantPadNdBackward0",
     lambda g, r, x, pads, value: _constant_pad(g, tuple((-lo, -hi) for lo, hi in pads), 0),
     saves="none",
+    # affine (the fill value is constant): the tangent is padded with zeros
+    jvp=lambda t, r, x, pads, value: _constant_pad(t[0], pads, 0),
 )
 
 
@@ -516,12 +535,16 @@ def _gather_grad(g, r, x, index, shape):
 
 
 _PAD_NODES = {
-    (mode, k): defop(f"{name}Pad{k}DBackward0", _gather_grad, saves="none")
+    (mode, k): defop(f"{name}Pad{k}DBackward0", _gather_grad, saves="none", jvp=LINEAR)
     for mode, name in (("reflect", "Reflection"), ("replicate", "Replication"))
     for k in (1, 2, 3)
 }
 _CIRCULAR = defop(
-    "CopySlices", _gather_grad, saves="none", qualified_name="torch::autograd::CopySlices"
+    "CopySlices",
+    _gather_grad,
+    saves="none",
+    qualified_name="torch::autograd::CopySlices",
+    jvp=LINEAR,
 )
 
 
@@ -611,7 +634,13 @@ def _norm_grad(g, r, x, p, dim):
     return g * np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1)
 
 
-NormBackward1 = defop("NormBackward1", _norm_grad, saves="both")
+NormBackward1 = defop(
+    "NormBackward1",
+    _norm_grad,
+    saves="both",
+    # the VJP is the tangent times the local derivative, so the JVP is its sum over dim
+    jvp=lambda t, r, x, p, dim: _norm_grad(t[0], r, x, p, dim).sum(axis=dim, keepdims=True),
+)
 
 
 def _norm(x: Tensor, p: float, dim: int) -> Tensor:
@@ -628,8 +657,14 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     return input / denom
 
 
-# cosine_similarity raises small norms to eps without changing their gradient, as torch does.
-_FloorValue = defop("ClampMinBackward0", lambda g, r, x, eps: g, saves="none")
+# cosine_similarity raises small norms to eps without changing their gradient, as torch does;
+# torch's forward mode zeroes a raised norm's tangent, again without changing its gradient.
+_FloorValue = defop(
+    "ClampMinBackward0",
+    lambda g, r, x, eps: g,
+    saves="none",
+    jvp=lambda t, r, x, eps: t[0] - np.where(x >= eps, 0, t[0]).detach(),
+)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

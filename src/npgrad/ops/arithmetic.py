@@ -10,15 +10,28 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor
-from ._defop import apply, binary, defop, promote
+from ._defop import ELEMENTWISE, MULTILINEAR, apply, binary, defop, promote
 from .inplace import inplace_method
 
-AddBackward0 = defop("AddBackward0", lambda g, r, x, y: g, lambda g, r, x, y: g, saves="none")
-SubBackward0 = defop("SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none")
-MulBackward0 = defop("MulBackward0", lambda g, r, x, y: g * y, lambda g, r, x, y: g * x)
-DivBackward0 = defop("DivBackward0", lambda g, r, x, y: g / y, lambda g, r, x, y: -g * x / (y * y))
-NegBackward0 = defop("NegBackward0", lambda g, r, x: -g, saves="none")
-RsubBackward1 = defop("RsubBackward1", lambda g, r, x, other, alpha: -alpha * g, saves="none")
+AddBackward0 = defop(
+    "AddBackward0", lambda g, r, x, y: g, lambda g, r, x, y: g, saves="none", jvp=ELEMENTWISE
+)
+SubBackward0 = defop(
+    "SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none", jvp=ELEMENTWISE
+)
+MulBackward0 = defop(
+    "MulBackward0", lambda g, r, x, y: g * y, lambda g, r, x, y: g * x, jvp=MULTILINEAR
+)
+DivBackward0 = defop(
+    "DivBackward0",
+    lambda g, r, x, y: g / y,
+    lambda g, r, x, y: -g * x / (y * y),
+    jvp=ELEMENTWISE,
+)
+NegBackward0 = defop("NegBackward0", lambda g, r, x: -g, saves="none", jvp=ELEMENTWISE)
+RsubBackward1 = defop(
+    "RsubBackward1", lambda g, r, x, other, alpha: -alpha * g, saves="none", jvp=ELEMENTWISE
+)
 
 
 def _scaled(other, alpha):
@@ -97,8 +110,8 @@ def _zero_grad(g, r, x, y):
     return g * 0
 
 
-DivBackward2 = defop("DivBackward2", _zero_grad, _zero_grad, saves="none")
-TrueDivBackward2 = defop("DivBackward2", *DivBackward0._vjps)
+DivBackward2 = defop("DivBackward2", _zero_grad, _zero_grad, saves="none", jvp=ELEMENTWISE)
+TrueDivBackward2 = defop("DivBackward2", *DivBackward0._vjps, jvp=ELEMENTWISE)
 
 
 def _check_integer_divisor(x, y) -> None:
@@ -156,7 +169,9 @@ def rfloordiv(input, other) -> Tensor:
 divide = true_divide = div
 
 
-ReciprocalBackward0 = defop("ReciprocalBackward0", lambda g, r, x: -g * r * r, saves="result")
+ReciprocalBackward0 = defop(
+    "ReciprocalBackward0", lambda g, r, x: -g * r * r, saves="result", jvp=ELEMENTWISE
+)
 
 
 def reciprocal(input: Tensor) -> Tensor:
@@ -196,16 +211,20 @@ def _pow_base_grad(g, r, x, y):
     return g * np.where((x == 0) & (y >= 0), 0, r * np.log(np.where(x == 0, 1, x)))
 
 
-PowBackward0 = defop("PowBackward0", _pow_scalar_grad)
+PowBackward0 = defop("PowBackward0", _pow_scalar_grad, jvp=ELEMENTWISE)
 PowBackward1 = defop(
     "PowBackward1",
     # torch defines d(x ** 0)/dx as 0, also at x = 0 where x ** -1 is infinite.
     lambda g, r, x, y: g * np.where(y == 0, 0, y * x ** (y - 1)),
     lambda g, r, x, y: _pow_base_grad(g, r, x, y),
     saves="both",
+    jvp=ELEMENTWISE,
 )
 PowBackward2 = defop(
-    "PowBackward2", lambda g, r, x, base: _pow_exp_grad(g, r, base), saves="result"
+    "PowBackward2",
+    lambda g, r, x, base: _pow_exp_grad(g, r, base),
+    saves="result",
+    jvp=ELEMENTWISE,
 )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._dtype import default_float, from_numpy, result_type
 from .._tensor import Tensor, wrap
-from ._defop import apply, binary, defop, promote
+from ._defop import ELEMENTWISE, apply, binary, defop, promote
 from .arithmetic import div
 from .inplace import inplace_method
 
@@ -56,22 +56,26 @@ MaximumBackward0 = defop(
     "MaximumBackward0",
     lambda g, r, x, y: np.where(x < y, 0, np.where(x == y, g / 2, g)),
     lambda g, r, x, y: np.where(x > y, 0, np.where(x == y, g / 2, g)),
+    jvp=ELEMENTWISE,
 )
 MinimumBackward0 = defop(
     "MinimumBackward0",
     lambda g, r, x, y: np.where(x > y, 0, np.where(x == y, g / 2, g)),
     lambda g, r, x, y: np.where(x < y, 0, np.where(x == y, g / 2, g)),
+    jvp=ELEMENTWISE,
 )
 # fmax/fmin ignore NaN; a tie goes to the first input.
 FmaxBackward0 = defop(
     "FmaxBackward0",
     lambda g, r, x, y: np.where((x >= y) | np.isnan(y), g, 0),
     lambda g, r, x, y: np.where((x >= y) | np.isnan(y), 0, g),
+    jvp=ELEMENTWISE,
 )
 FminBackward0 = defop(
     "FminBackward0",
     lambda g, r, x, y: np.where((x <= y) | np.isnan(y), g, 0),
     lambda g, r, x, y: np.where((x <= y) | np.isnan(y), 0, g),
+    jvp=ELEMENTWISE,
 )
 
 
@@ -113,9 +117,14 @@ Atan2Backward0 = defop(
     "Atan2Backward0",
     lambda g, r, x, y: g * y / (x * x + y * y),
     lambda g, r, x, y: -g * x / (x * x + y * y),
+    jvp=ELEMENTWISE,
 )
 HypotBackward0 = defop(
-    "HypotBackward0", lambda g, r, x, y: g * x / r, lambda g, r, x, y: g * y / r, saves="both"
+    "HypotBackward0",
+    lambda g, r, x, y: g * x / r,
+    lambda g, r, x, y: g * y / r,
+    saves="both",
+    jvp=ELEMENTWISE,
 )
 _atan2 = _floating(np.arctan2)
 
@@ -159,17 +168,21 @@ def _trunc_div(x, y):
     return np.trunc(x / y)
 
 
-RemainderBackward0 = defop("RemainderBackward0", lambda g, r, x, other: g, saves="none")
+RemainderBackward0 = defop(
+    "RemainderBackward0", lambda g, r, x, other: g, saves="none", jvp=ELEMENTWISE
+)
 RemainderBackward1 = defop(
     "RemainderBackward1",
     lambda g, r, x, y: g,
     lambda g, r, x, y: -g * _floor_div(x, y),
+    jvp=ELEMENTWISE,
 )
-FmodBackward0 = defop("FmodBackward0", lambda g, r, x, other: g, saves="none")
+FmodBackward0 = defop("FmodBackward0", lambda g, r, x, other: g, saves="none", jvp=ELEMENTWISE)
 FmodBackward1 = defop(
     "FmodBackward1",
     lambda g, r, x, y: g,
     lambda g, r, x, y: -g * _trunc_div(x, y),
+    jvp=ELEMENTWISE,
 )
 
 
@@ -243,12 +256,14 @@ LerpBackward0 = defop(
     lambda g, r, x, end, *, weight: g * (1 - weight),
     lambda g, r, x, end, *, weight: g * weight,
     saves="none",
+    jvp=ELEMENTWISE,
 )
 LerpBackward1 = defop(
     "LerpBackward1",
     lambda g, r, x, end, w: g * (1 - w),
     lambda g, r, x, end, w: g * w,
     lambda g, r, x, end, w: g * (end - x),
+    jvp=ELEMENTWISE,
 )
 
 
@@ -280,12 +295,14 @@ AddcmulBackward0 = defop(
     lambda g, r, x, t1, t2, value: g,
     lambda g, r, x, t1, t2, value: g * (t2 * value),
     lambda g, r, x, t1, t2, value: g * (t1 * value),
+    jvp=ELEMENTWISE,
 )
 AddcdivBackward0 = defop(
     "AddcdivBackward0",
     lambda g, r, x, t1, t2, value: g,
     lambda g, r, x, t1, t2, value: g * (value / t2),
     lambda g, r, x, t1, t2, value: -g * (value * t1 / (t2 * t2)),
+    jvp=ELEMENTWISE,
 )
 
 

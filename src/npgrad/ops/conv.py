@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from ._defop import apply, defop
+from ._defop import MULTILINEAR, apply, defop
 
 _as_strided = np.lib.stride_tricks.as_strided
 _TORCH_DTYPE = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long"}
@@ -195,14 +195,33 @@ _conv_t_rules = (
     lambda g, r, x, w, b, **geo: weight_grad_op(g, x, **geo),
     _bias_grad,
 )
-ConvolutionBackward0 = defop("ConvolutionBackward0", *_conv_rules)
-_ConvTransposeBackward = defop("ConvolutionBackward0", *_conv_t_rules)
-_ConvBackwardBackward = defop("ConvolutionBackwardBackward0", *_conv_rules)
-_ConvTBackwardBackward = defop("ConvolutionBackwardBackward0", *_conv_t_rules)
+
+
+def _biased_jvp(op):
+    """The JVP of ``op(x, w) + bias``: bilinear in x and w, plus the bias's tangent."""
+
+    def jvp(tangents, r, x, w, b, **geo):
+        tx, tw, tb = tangents
+        terms = [op(tx, w, **geo)] if tx is not None else []
+        if tw is not None:
+            terms.append(op(x, tw, **geo))
+        if tb is not None:
+            terms.append(tb.reshape(-1, *(1,) * (r.ndim - 2)))
+        return sum(terms[1:], terms[0])
+
+    return jvp
+
+
+ConvolutionBackward0 = defop("ConvolutionBackward0", *_conv_rules, jvp=_biased_jvp(conv_op))
+_ConvTransposeBackward = defop("ConvolutionBackward0", *_conv_t_rules, jvp=_biased_jvp(conv_t_op))
+# The ops of double backward get no bias, so they are multilinear.
+_ConvBackwardBackward = defop("ConvolutionBackwardBackward0", *_conv_rules, jvp=MULTILINEAR)
+_ConvTBackwardBackward = defop("ConvolutionBackwardBackward0", *_conv_t_rules, jvp=MULTILINEAR)
 _WeightGradBackward = defop(
     "ConvolutionBackwardBackward0",
     lambda v, r, x, y, **geo: conv_t_op(y, v, **geo),
     lambda v, r, x, y, **geo: conv_op(x, v, **geo),
+    jvp=MULTILINEAR,
 )
 
 

@@ -3,7 +3,8 @@
 Rules: cumsum's gradient is the incoming gradient summed from the end (a reversed cumsum).
 cumprod's is ``reversed_cumsum(result * grad) / input`` where the input has no zeros; with
 zeros, every element's gradient is spelled out as a product of the others, so it is exact
-(and, under ``create_graph``, differentiable) there too.
+(and, under ``create_graph``, differentiable) there too. JVPs: cumsum is linear; cumprod's is
+``result * cumsum(tangent / input)``, or with zeros the Jacobian that exact gradient uses.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._defop import apply, defop
+from ._defop import LINEAR, apply, defop
 from .reduction import _cast, _integer_dtype, _raw
 
 
@@ -68,18 +69,31 @@ def _cumprod_grad_with_zeros(g, r, x, dim, zero):
 
 
 def _cumprod_grad_with_zeros_differentiable(g, x, dim):
-    """O(n²): d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k, as a differentiable
-    formula (the O(n) one masks terms whose derivatives are not zero)."""
+    """O(n²), differentiable (the O(n) formula masks terms whose derivatives are not zero)."""
+    return (np.expand_dims(g, dim) * _cumprod_jacobian(x, dim)).sum(axis=dim + 1)
+
+
+def _cumprod_jacobian(x, dim):
+    """d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k (else 0), with a new axis k
+    before dim; dim (now dim + 1) runs over j, or over i inside the cumprod."""
     n, trailing = x.shape[dim], (1,) * (x.ndim - dim - 1)
-    # a new axis k before dim; dim (now dim + 1) runs over j, or over i inside the cumprod
     eye = np.eye(n, dtype=bool).reshape((n, n) + trailing)
     skipping = np.cumprod(np.where(eye, 1.0, np.expand_dims(x, dim)), axis=dim + 1)  # [k, j]
     later = np.triu(np.ones((n, n), dtype=_raw(x).dtype)).reshape((n, n) + trailing)
-    return (np.expand_dims(g, dim) * skipping * later).sum(axis=dim + 1)
+    return skipping * later
 
 
-CumsumBackward0 = defop("CumsumBackward0", _cumsum_grad, saves="none")
-CumprodBackward0 = defop("CumprodBackward0", _cumprod_grad, saves="both")
+def _cumprod_jvp(tangents, r, x, dim, dtype, input_dtype):
+    t = tangents[0]
+    if _raw(x).size <= 1 or x.shape[dim] == 1:
+        return t
+    if not (_raw(x) == 0).any():
+        return r * np.cumsum(t / x, axis=dim)
+    return (np.expand_dims(t, dim + 1) * _cumprod_jacobian(x, dim)).sum(axis=dim)
+
+
+CumsumBackward0 = defop("CumsumBackward0", _cumsum_grad, saves="none", jvp=LINEAR)
+CumprodBackward0 = defop("CumprodBackward0", _cumprod_grad, saves="both", jvp=_cumprod_jvp)
 
 
 def _kernel(reduce):

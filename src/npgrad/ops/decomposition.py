@@ -7,6 +7,10 @@ Rules, with ᵀ the transpose of the last two dimensions:
 - A = LLᵀ: dA = L⁻ᵀ Φ L⁻¹ with Φ the lower triangle of Lᵀ dL, symmetrised with half of it.
 - svd: torch's svd_backward; the nuclear and spectral norms go through the singular vectors.
 - Norms follow torch's formulas, including its choices at zero and at ties.
+JVPs (forward mode): dX = -X dA X; d det = det·tr(A⁻¹dA); d logabsdet = tr(A⁻¹dA);
+solve: dX = A⁻¹(dB - dA X); cholesky: dL = L Φ(L⁻¹ dA L⁻ᵀ) with Φ the lower triangle, its
+diagonal halved; svd: torch's linalg_svd_jvp; a norm's tangent is its VJP of ones (d norm / dx)
+times the tangent, summed over the reduced dimensions.
 Each rule is written with ``np.linalg`` calls that this module maps to its own ops, so the
 rules differentiate again (double backward).
 """
@@ -20,8 +24,8 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim, wrap
 from ..autograd.grad_mode import state
-from ._defop import apply, defop, link
-from .reduction import normalize_dims
+from ._defop import apply, defop, forward, forward_active, link
+from .reduction import normalize_dims, reduced_jvp
 
 
 class LinAlgError(RuntimeError):
@@ -143,7 +147,10 @@ def _inv_ex_kernel(a, bad):
 
 
 LinalgInvExBackward0 = defop(
-    "LinalgInvExBackward0", lambda g, r, a, **_: -(_mT(r) @ g @ _mT(r)), saves="result"
+    "LinalgInvExBackward0",
+    lambda g, r, a, **_: -(_mT(r) @ g @ _mT(r)),
+    saves="result",
+    jvp=lambda t, r, a, **_: -(r @ t[0] @ r),
 )
 
 
@@ -193,7 +200,17 @@ def _det_rule(g, r, a):
     return (g * r)[..., None, None] * _mT(np.linalg.inv(a))
 
 
-LinalgDetBackward0 = defop("LinalgDetBackward0", _det_rule, saves="both")
+def _trace_of_solve(a, t):
+    """tr(A⁻¹ dA), for each matrix of a batch."""
+    return np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+LinalgDetBackward0 = defop(
+    "LinalgDetBackward0",
+    _det_rule,
+    saves="both",
+    jvp=lambda t, r, a: r * _trace_of_solve(a, t[0]),
+)
 
 
 def det(A: Tensor) -> Tensor:
@@ -209,7 +226,12 @@ def _slogdet_rule(g, r, a):
     return g_logabsdet[..., None, None] * _mT(np.linalg.inv(a))
 
 
-LinalgSlogdetBackward0 = defop("LinalgSlogdetBackward0", _slogdet_rule, saves="inputs")
+LinalgSlogdetBackward0 = defop(
+    "LinalgSlogdetBackward0",
+    _slogdet_rule,
+    saves="inputs",
+    jvp=lambda t, r, a: (None, _trace_of_solve(a, t[0])),  # the sign is locally constant
+)
 LinalgSlogdetBackward0._multi = True  # two outputs: sign (output 0) and logabsdet (1)
 LinalgSlogdetBackward0._n_outputs = 2
 
@@ -217,18 +239,22 @@ LinalgSlogdetBackward0._n_outputs = 2
 def _apply_multi(cls: type, kernel, A: Tensor, **params) -> tuple:
     """``apply`` for ops with several outputs: every output is an output of one node."""
     outs = [np.asarray(o) for o in kernel(A._data, **params)]
-    if not (A._requires_grad and state.enabled):
-        return tuple(wrap(o) for o in outs)
-    first = link(cls, outs[0], (A,), params)
-    node = first._grad_fn
-    node._shape = tuple(o.shape for o in outs)
-    node._dtype = tuple(o.dtype for o in outs)
-    rest = []
-    for i, o in enumerate(outs[1:], 1):
-        t = wrap(o, node)
-        t._output_nr = i
-        rest.append(t)
-    return (first, *rest)
+    if A._requires_grad and state.enabled:
+        first = link(cls, outs[0], (A,), params)
+        node = first._grad_fn
+        node._shape = tuple(o.shape for o in outs)
+        node._dtype = tuple(o.dtype for o in outs)
+        rest = []
+        for i, o in enumerate(outs[1:], 1):
+            t = wrap(o, node)
+            t._output_nr = i
+            rest.append(t)
+        results = (first, *rest)
+    else:
+        results = tuple(wrap(o) for o in outs)
+    if forward_active[0]:
+        forward(cls, kernel, (A,), params, results)
+    return results
 
 
 def slogdet(A: Tensor) -> linalg_slogdet:
@@ -267,7 +293,21 @@ def _solve_grad_a(g, r, a, b, vector, left):
     return -(gb @ _mT(x)) if left else -(_mT(x) @ gb)
 
 
-LinalgSolveExBackward0 = defop("LinalgSolveExBackward0", _solve_grad_a, _solve_grad_b, saves="both")
+def _solve_jvp(tangents, r, a, b, vector, left):
+    """dX = A⁻¹(dB - dA X) (left) or (dB - X dA) A⁻¹: the same solve, of the tangent of B
+    less that of A applied to X."""
+    t_a, rhs = tangents
+    if t_a is not None:
+        x = r[..., None] if vector else r
+        t_ax = t_a @ x if left else x @ t_a
+        t_ax = t_ax[..., 0] if vector else t_ax
+        rhs = -t_ax if rhs is None else rhs - t_ax
+    return _solve(a, rhs, vector, left)
+
+
+LinalgSolveExBackward0 = defop(
+    "LinalgSolveExBackward0", _solve_grad_a, _solve_grad_b, saves="both", jvp=_solve_jvp
+)
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
@@ -331,7 +371,19 @@ def _cholesky_rule(g, r, a, upper):
     return _mT(np.linalg.solve(_mT(low), _mT(x)))  # L⁻ᵀ Φ L⁻¹
 
 
-LinalgCholeskyExBackward0 = defop("LinalgCholeskyExBackward0", _cholesky_rule, saves="result")
+def _cholesky_jvp(tangents, r, a, upper):
+    low = _mT(r) if upper else r
+    n = low.shape[-1]
+    x = _mT(np.linalg.solve(low, _mT(np.linalg.solve(low, tangents[0]))))  # L⁻¹ dA L⁻ᵀ
+    dtype = _const(low).dtype
+    half_lower = np.tril(np.ones((n, n), dtype=dtype)) - np.eye(n, dtype=dtype) / 2
+    d_low = low @ (x * half_lower)
+    return _mT(d_low) if upper else d_low
+
+
+LinalgCholeskyExBackward0 = defop(
+    "LinalgCholeskyExBackward0", _cholesky_rule, saves="result", jvp=_cholesky_jvp
+)
 
 
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
@@ -391,12 +443,17 @@ def _mT_or_none(x):
     return None if x is None else _mT(x)
 
 
+def _gaps(s):
+    """I and E with E_jk = s_k² - s_j² off the diagonal, 1 on it (the divisor of both rules)."""
+    eye = np.eye(s.shape[-1], dtype=_const(s).dtype)
+    s2 = s * s
+    return eye, s2[..., None, :] - s2[..., :, None] + eye
+
+
 def _svd_backward(g_u, g_s, g_vh, u, s, vh):
     """torch's svd_backward for a tall (m >= n) real A = U diag(S) Vh."""
     k = s.shape[-1]
-    eye = np.eye(k, dtype=_const(s).dtype)
-    s2 = s * s
-    e = s2[..., None, :] - s2[..., :, None] + eye
+    eye, e = _gaps(s)
     ga = 0
     if g_u is not None:
         uhgu = _mT(u) @ g_u
@@ -413,7 +470,41 @@ def _svd_backward(g_u, g_s, g_vh, u, s, vh):
     return u @ ga @ vh
 
 
-LinalgSvdBackward0 = defop("LinalgSvdBackward0", _svd_rule, saves="inputs")
+def _svd_jvp(tangents, r, a, full_matrices):
+    u, s, vh = r
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    if full_matrices and m != n:
+        u, vh = u[..., :, :k], vh[..., :k, :]
+    if m < n:  # work on Aᵀ = V S Uᵀ, which is tall
+        d_v, d_s, d_uh = _svd_forward(_mT(tangents[0]), _mT(vh), s, _mT(u), full_matrices)
+        return _mT(d_uh), d_s, _mT(d_v)
+    return _svd_forward(tangents[0], u, s, vh, full_matrices)
+
+
+def _svd_forward(d_a, u, s, vh, full_matrices):
+    """torch's linalg_svd_jvp for a tall (m >= n) real A = U diag(S) Vh: with dP = Uᵀ dA V
+    and dX = dP less its diagonal dS, dU = U sym(dX S) / E (+ (I - UUᵀ) dA V S⁻¹ when m > n)
+    and dV = V sym(S dX) / E, where sym(Y) = Y + Yᵀ."""
+    m, k = u.shape[-2], s.shape[-1]
+    eye, e = _gaps(s)
+    v = _mT(vh)
+    d_p = _mT(u) @ (d_a @ v)
+    d_s = (d_p * eye).sum(-1)
+    d_x = d_p - d_s[..., None] * eye
+    d_xs, d_sx = d_x * s[..., None, :], s[..., :, None] * d_x
+    d_u = u @ ((d_xs + _mT(d_xs)) / e)
+    d_v = v @ ((d_sx + _mT(d_sx)) / e)
+    if m > k:
+        d_avs = d_a @ (v / s[..., None, :])
+        d_u = d_u + d_avs - u @ (_mT(u) @ d_avs)
+        if full_matrices:  # the extra columns of U get a zero tangent, as in torch
+            zeros = np.zeros((*d_u.shape[:-1], m - k), dtype=_const(s).dtype)
+            d_u = np.concatenate([d_u, zeros], axis=-1)
+    return d_u, d_s, _mT(d_v)
+
+
+LinalgSvdBackward0 = defop("LinalgSvdBackward0", _svd_rule, saves="inputs", jvp=_svd_jvp)
 LinalgSvdBackward0._multi = True  # three outputs: U, S, Vh
 LinalgSvdBackward0._n_outputs = 3
 
@@ -483,7 +574,18 @@ def _vector_norm_rule(g, r, x, ord, dims, keepdim):
     return x * np.abs(x) ** (ord - 2) * np.where(at_zero, 0, g / r ** (ord - 1))
 
 
-LinalgVectorNormBackward0 = defop("LinalgVectorNormBackward0", _vector_norm_rule, saves="both")
+_vector_norm_slope_jvp = reduced_jvp(_vector_norm_rule)
+
+
+def _vector_norm_jvp(tangents, r, x, ord, **params):
+    if ord == 0:  # piecewise constant
+        return None
+    return _vector_norm_slope_jvp(tangents, r, x, ord=ord, **params)
+
+
+LinalgVectorNormBackward0 = defop(
+    "LinalgVectorNormBackward0", _vector_norm_rule, saves="both", jvp=_vector_norm_jvp
+)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -529,23 +631,27 @@ def _keep(out, dims, keepdim):
     return np.expand_dims(out, tuple(sorted(dims))) if keepdim else out
 
 
-def _abs_sum_kernel(a, d0, d1, largest, keepdim):
+def _abs_sum_kernel(a, dims, largest, keepdim):
+    d0, d1 = dims
     s = np.abs(a).sum(axis=d0, keepdims=True)
     out = s.max(axis=d1, keepdims=True) if largest else s.min(axis=d1, keepdims=True)
-    return out if keepdim else np.squeeze(out, (d0, d1))
+    return out if keepdim else np.squeeze(out, dims)
 
 
-def _abs_sum_rule(g, r, a, d0, d1, largest, keepdim):
-    """Through amax(sum(abs(A), d0), d1): the columns (rows) that attain it share g."""
+def _abs_sum_rule(g, r, a, dims, largest, keepdim):
+    """Through amax(sum(abs(A), d0), d1), ``dims = (d0, d1)``: the columns (rows) that
+    attain it share g."""
+    d0, d1 = dims
     if not keepdim:
-        g, r = np.expand_dims(g, (d0, d1)), np.expand_dims(r, (d0, d1))
+        g, r = np.expand_dims(g, dims), np.expand_dims(r, dims)
     s = np.abs(_const(a)).sum(axis=d0, keepdims=True)
     mask = s == _const(r)
     return np.sign(a) * (g / mask.sum(axis=d1, keepdims=True)) * mask
 
 
-AmaxBackward0 = defop("AmaxBackward0", _abs_sum_rule, saves="both")
-AminBackward0 = defop("AminBackward0", _abs_sum_rule, saves="both")
+_abs_sum_jvp = reduced_jvp(_abs_sum_rule)
+AmaxBackward0 = defop("AmaxBackward0", _abs_sum_rule, saves="both", jvp=_abs_sum_jvp)
+AminBackward0 = defop("AminBackward0", _abs_sum_rule, saves="both", jvp=_abs_sum_jvp)
 
 
 def _to_end(ndim: int, d0: int, d1: int) -> list:
@@ -553,17 +659,17 @@ def _to_end(ndim: int, d0: int, d1: int) -> list:
     return [d for d in range(ndim) if d not in (d0, d1)] + [d0, d1]
 
 
-def _svdvals_norm_kernel(a, d0, d1, ord, keepdim):
-    s = np.linalg.svd(np.transpose(a, _to_end(a.ndim, d0, d1)), compute_uv=False)
+def _svdvals_norm_kernel(a, dims, ord, keepdim):
+    s = np.linalg.svd(np.transpose(a, _to_end(a.ndim, *dims)), compute_uv=False)
     out = s.sum(axis=-1) if ord == "nuc" else s.max(axis=-1) if ord == 2 else s.min(axis=-1)
-    return _keep(out, (d0, d1), keepdim)
+    return _keep(out, dims, keepdim)
 
 
-def _svdvals_norm_rule(g, r, a, d0, d1, ord, keepdim):
+def _svdvals_norm_rule(g, r, a, dims, ord, keepdim):
     """nuc: U Vh; 2 (-2): the outer product of the first (last) singular vectors."""
     if keepdim:
-        g = np.squeeze(g, (d0, d1))
-    perm = _to_end(a.ndim, d0, d1)
+        g = np.squeeze(g, dims)
+    perm = _to_end(a.ndim, *dims)
     u, s, vh = np.linalg.svd(np.transpose(a, perm), full_matrices=False)
     if ord == "nuc":
         grad = u @ vh
@@ -575,7 +681,9 @@ def _svdvals_norm_rule(g, r, a, d0, d1, ord, keepdim):
 
 # torch reduces the singular values (sum, amax, amin), then with keepdim permutes them back.
 _SVD_NORM_NODES = {
-    (ord, keepdim): defop(name, _svdvals_norm_rule, saves="inputs")
+    (ord, keepdim): defop(
+        name, _svdvals_norm_rule, saves="inputs", jvp=reduced_jvp(_svdvals_norm_rule)
+    )
     for ord, name in (("nuc", "SumBackward1"), (2, "AmaxBackward0"), (-2, "AminBackward0"))
     for keepdim, name in ((False, name), (True, "PermuteBackward0"))
 }
@@ -591,16 +699,13 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     _check("linalg.matrix_norm", A, square=False)
-    params = {"d0": d0, "d1": d1, "keepdim": keepdim}
     if ord in ("nuc", 2, -2):
         node = _SVD_NORM_NODES[ord, keepdim]
-        return apply(node, _svdvals_norm_kernel, A, ord=ord, **params)
+        return apply(node, _svdvals_norm_kernel, A, dims=(d0, d1), ord=ord, keepdim=keepdim)
     if not isinstance(ord, str) and ord in (1, -1, math.inf, -math.inf):
-        if abs(ord) != 1:
-            d0, d1 = d1, d0
-        params.update(d0=d0, d1=d1)
+        dims = (d0, d1) if abs(ord) == 1 else (d1, d0)  # summed over dims[0], then max / min
         node = AmaxBackward0 if ord > 0 else AminBackward0
-        return apply(node, _abs_sum_kernel, A, largest=ord > 0, **params)
+        return apply(node, _abs_sum_kernel, A, dims=dims, largest=ord > 0, keepdim=keepdim)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 

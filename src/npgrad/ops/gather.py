@@ -13,7 +13,7 @@ import numpy as np
 
 from .._dtype import from_numpy
 from .._tensor import Tensor, _wrap_dim
-from ._defop import apply, defop
+from ._defop import ELEMENTWISE, LINEAR, apply, defop, forward_active
 from .indexing import _type_name, unindex
 from .inplace import inplace_method
 from .shape import expand, reshape
@@ -58,6 +58,7 @@ GatherBackward0 = defop(
     "GatherBackward0",
     lambda g, r, x, mesh, shape: unindex(g, mesh, shape, True),
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -118,6 +119,7 @@ TakeBackward0 = defop(
     "TakeBackward0",
     lambda g, r, x, index, shape: unindex(g, (index,), (int(np.prod(shape)),), True).reshape(shape),
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -174,15 +176,17 @@ ScatterBackward0 = defop(
     lambda g, r, x, src, mesh, keep, src_shape: g * keep,
     lambda g, r, x, src, mesh, keep, src_shape: _pad(g[mesh], src_shape),
     saves="none",
+    jvp=LINEAR,
 )
 ScatterBackward1 = defop(
-    "ScatterBackward1", lambda g, r, x, mesh, keep, value: g * keep, saves="none"
+    "ScatterBackward1", lambda g, r, x, mesh, keep, value: g * keep, saves="none", jvp=ELEMENTWISE
 )
 ScatterAddBackward0 = defop(
     "ScatterAddBackward0",
     lambda g, r, x, src, mesh, src_shape: g,
     lambda g, r, x, src, mesh, src_shape: _pad(g[mesh], src_shape),
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -225,7 +229,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, red
         return apply(ScatterReduceNotImplemented, _scatter_reduce, input, src, mesh=mesh,
                      reduce=reduce)  # fmt: skip
     dtype = input._data.dtype
-    keep = _keep(shape, mesh, dtype) if input._requires_grad else None
+    keep = _keep(shape, mesh, dtype) if input._requires_grad or forward_active[0] else None
     if isinstance(src, Tensor):
         return apply(
             ScatterBackward0, _scatter, input, src, mesh=mesh, keep=keep, src_shape=src.shape
@@ -283,6 +287,7 @@ IndexSelectBackward0 = defop(
     "IndexSelectBackward0",
     lambda g, r, x, at, shape: unindex(g, at, shape, True),
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -313,6 +318,7 @@ IndexAddBackward0 = defop(
     lambda g, r, x, source, at, alpha: g,
     lambda g, r, x, source, at, alpha: g[at] * alpha if alpha != 1 else g[at],
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -353,13 +359,14 @@ def _index_add(x, source, at, alpha):
 
 
 IndexFillBackward0 = defop(
-    "IndexFillBackward0", lambda g, r, x, at, keep, value: g * keep, saves="none"
+    "IndexFillBackward0", lambda g, r, x, at, keep, value: g * keep, saves="none", jvp=ELEMENTWISE
 )
 IndexFillBackward1 = defop(
     "IndexFillBackward1",
     lambda g, r, x, value, at, keep: g * keep,
     lambda g, r, x, value, at, keep: g * (1 - keep),
     saves="none",
+    jvp=ELEMENTWISE,
 )
 
 
@@ -416,13 +423,14 @@ def _broadcast(a: tuple, b: tuple) -> tuple:
 
 
 MaskedFillBackward0 = defop(
-    "MaskedFillBackward0", lambda g, r, x, mask, value: g * ~mask, saves="none"
+    "MaskedFillBackward0", lambda g, r, x, mask, value: g * ~mask, saves="none", jvp=ELEMENTWISE
 )
 MaskedFillBackward1 = defop(
     "MaskedFillBackward1",
     lambda g, r, x, value, mask: g * ~mask,
     lambda g, r, x, value, mask: g * mask,
     saves="none",
+    jvp=ELEMENTWISE,
 )
 
 
@@ -452,6 +460,7 @@ MaskedSelectBackward0 = defop(
     "MaskedSelectBackward0",
     lambda g, r, x, mask: unindex(g, (mask,), mask.shape, True),
     saves="none",
+    jvp=LINEAR,
 )
 
 

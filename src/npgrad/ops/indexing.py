@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, wrap
-from ._defop import apply, defop
+from ._defop import LINEAR, apply, defop
 
 _FULL = slice(None)
 
@@ -257,7 +257,10 @@ def _unindex(g, index, shape, advanced):
 
 
 IndexBackwardBackward0 = defop(
-    "IndexBackwardBackward0", lambda g, r, x, index, shape, advanced: g[index], saves="none"
+    "IndexBackwardBackward0",
+    lambda g, r, x, index, shape, advanced: g[index],
+    saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -269,11 +272,11 @@ def _getitem_grad(g, r, x, index, shape):
     return unindex(g, index.basic, shape, False)
 
 
-IndexBackward0 = defop("IndexBackward0", _getitem_grad, saves="none")
-SliceBackward0 = defop("SliceBackward0", _getitem_grad, saves="none")
-SelectBackward0 = defop("SelectBackward0", _getitem_grad, saves="none")
-UnsqueezeBackward0 = defop("UnsqueezeBackward0", _getitem_grad, saves="none")
-AliasBackward0 = defop("AliasBackward0", _getitem_grad, saves="none")
+IndexBackward0 = defop("IndexBackward0", _getitem_grad, saves="none", jvp=LINEAR)
+SliceBackward0 = defop("SliceBackward0", _getitem_grad, saves="none", jvp=LINEAR)
+SelectBackward0 = defop("SelectBackward0", _getitem_grad, saves="none", jvp=LINEAR)
+UnsqueezeBackward0 = defop("UnsqueezeBackward0", _getitem_grad, saves="none", jvp=LINEAR)
+AliasBackward0 = defop("AliasBackward0", _getitem_grad, saves="none", jvp=LINEAR)
 
 
 def _take(x, index, shape):
@@ -317,6 +320,7 @@ IndexPutBackward0 = defop(
     _index_put_grad_self,
     lambda g, r, x, value, index, accumulate, keep: g[index],
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -324,7 +328,9 @@ def _index_put(input: Tensor, index: tuple, value, accumulate: bool = False) -> 
     """A copy of ``input`` with ``value`` written (or added) at the NumPy index ``index``."""
     target = np.empty(input._data.shape, dtype=bool)
     picked = target[index].shape
-    vshape = value._data.shape if isinstance(value, Tensor) else ()
+    if not isinstance(value, Tensor):
+        value = wrap(np.asarray(value))  # a constant input: zero tangent, so the op is linear
+    vshape = value._data.shape
     try:
         if np.broadcast_shapes(vshape, picked) != picked:
             raise ValueError

@@ -4,6 +4,10 @@ An in-place op runs its out-of-place twin on the tensor's current value, writes 
 into the tensor's memory (so views see it), bumps the shared version counter, and, when the
 graph is being recorded, makes the tensor the output of the new node. A node that saved the
 old value before the change then refuses to run (see ``_defop._check_versions``).
+
+In forward mode the tensor also takes the tangent of the twin's result, written into the
+memory of the tangent it had, as torch does: the tangent of a view is a view of its base's
+tangent, so views and base stay consistent.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, wrap
+from ..autograd import forward_ad
 from ..autograd.grad_mode import state
 from ..autograd.node import bump_version, refresh_view
-from ._defop import apply, defop
+from ._defop import ELEMENTWISE, LINEAR, apply, defop, forward_active
 
 
 def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
@@ -23,15 +28,21 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
     recording = state.enabled and (
         self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
     )
+    forward_mode = forward_active[0]
+    if forward_mode:
+        held = _tangent_before(self)
     if not recording:
-        _write(self, op(self, *args, **kwargs)._data)
+        result = op(self, *args, **kwargs)
+        _write(self, result._data)
         bump_version(self, _op_name(op))
-        return self
-    if self._base is not None:
-        return _inplace_on_view(self, op, *args, **kwargs)
-    result = op(_before(self), *args, **kwargs)
-    _write(self, result._data)
-    _become_output_of(self, result._grad_fn, _op_name(op))
+    elif self._base is not None:
+        result = _inplace_on_view(self, op, *args, **kwargs)
+    else:
+        result = op(_before(self), *args, **kwargs)
+        _write(self, result._data)
+        _become_output_of(self, result._grad_fn, _op_name(op))
+    if forward_mode:
+        _take_tangent(self, result, held)
     return self
 
 
@@ -44,10 +55,13 @@ def _op_name(op) -> str:
 def _inplace_on_view(view: Tensor, op, *args, **kwargs) -> Tensor:
     """An in-place op on a view rewrites its base: the base becomes the output of a
     CopySlices node (old base outside the view, op result inside), and the view is
-    re-derived from the new base."""
+    re-derived from the new base. Returns the op's result."""
     base, view_fn = view._base, view._view_fn
     old_base = _before(base)
-    new_values = op(view_fn(old_base), *args, **kwargs)
+    old_values = view_fn(old_base)
+    if forward_active[0]:  # the view's tangent (it may have one of its own, as a dual does)
+        forward_ad.set_tangent(old_values, forward_ad.tangent_of(view))
+    new_values = op(old_values, *args, **kwargs)
     keep = np.ones(base._data.shape, dtype=bool)
     region = view_fn(keep)
     if not np.shares_memory(region, keep):
@@ -61,7 +75,7 @@ def _inplace_on_view(view: Tensor, op, *args, **kwargs) -> Tensor:
     _become_output_of(base, new_base._grad_fn, _op_name(op))
     view._requires_grad = True
     refresh_view(view)
-    return view
+    return new_values
 
 
 def _paste(base, values, view_fn, keep):
@@ -75,6 +89,7 @@ CopySlicesView = defop(
     lambda g, r, base, values, view_fn, keep: g * keep,
     lambda g, r, base, values, view_fn, keep: view_fn(g),
     saves="none",
+    jvp=LINEAR,
     qualified_name="torch::autograd::CopySlices",
 )
 
@@ -101,7 +116,52 @@ def _before(t: Tensor) -> Tensor:
     twin._requires_grad = t._requires_grad
     if t._grad_fn is None and t._requires_grad:  # a leaf inside enable_grad under no check
         twin._accumulator = t._accumulator
+    if forward_active[0]:
+        forward_ad.set_tangent(twin, forward_ad.tangent_of(t))
     return twin
+
+
+# --- forward mode: the tangent of the new value --------------------------------------------
+def _tangent_before(self: Tensor) -> Tensor | None:
+    """The tangent that ``self``'s new one is to be written into (for a view, its region of
+    the base's tangent); the op itself sees a copy when grad mode is on, as in torch, so
+    that a graph built from the old tangent never sees it overwritten."""
+    base = self._base
+    with forward_ad.paused():
+        if base is not None and forward_ad.tangent_of(base) is not None:
+            forward_ad.set_tangent(self, self._view_fn(_writable_tangent(base)))
+        held = _writable_tangent(self)
+        if held is not None and state.enabled:
+            forward_ad.set_tangent(self, held.clone())
+    return held
+
+
+def _writable_tangent(t: Tensor) -> Tensor | None:
+    held = forward_ad.tangent_of(t)
+    if held is not None and not held._data.flags.writeable:  # an expanded tangent
+        held = held.clone()
+        forward_ad.set_tangent(t, held)
+    return held
+
+
+def _take_tangent(self: Tensor, result: Tensor, held: Tensor | None) -> None:
+    """Write the tangent of ``result`` (zero where it has none) into ``held``, the tangent
+    ``self`` had; without one, ``self``, or the base of a view, gets a zero tangent first."""
+    new = forward_ad.tangent_of(result)
+    if held is None and new is None:
+        return
+    with forward_ad.paused():
+        if held is None:
+            owner = self if self._base is None else self._base
+            held = wrap(np.zeros_like(owner._data))
+            forward_ad.set_tangent(owner, held)
+            if owner is not self:
+                held = self._view_fn(held)
+        if new is None:
+            held.zero_()
+        elif new is not held:
+            held.copy_(new)
+    forward_ad.set_tangent(self, held)
 
 
 def _write(t: Tensor, data: np.ndarray) -> None:
@@ -147,14 +207,17 @@ def _become_output_of(t: Tensor, node, op_name: str) -> None:
 
 
 # --- the out-of-place twins of zero_, fill_ and copy_: the old values get no gradient -------
-ZeroBackward0 = defop("ZeroBackward0", lambda g, r, x: g * 0, saves="none")
-FillBackward2 = defop("FillBackward2", lambda g, r, x, value: g * 0, saves="none")
-FillBackward3 = defop("FillBackward3", lambda g, r, x, v: g * 0, lambda g, r, x, v: g, saves="none")
+ZeroBackward0 = defop("ZeroBackward0", lambda g, r, x: g * 0, saves="none", jvp=LINEAR)
+FillBackward2 = defop("FillBackward2", lambda g, r, x, value: g * 0, saves="none", jvp=ELEMENTWISE)
+FillBackward3 = defop(
+    "FillBackward3", lambda g, r, x, v: g * 0, lambda g, r, x, v: g, saves="none", jvp=ELEMENTWISE
+)
 CopyBackwards = defop(
     "CopyBackwards",
     lambda g, r, x, src: g * 0,
     lambda g, r, x, src: g,
     saves="none",
+    jvp=ELEMENTWISE,
     qualified_name="torch::autograd::CopyBackwards",
 )
 

@@ -4,7 +4,8 @@ tensor_split.
 ``cat`` and ``stack`` take any number of inputs, so their node classes are made per arity;
 each input's rule cuts its own slab out of the gradient. ``split``, ``chunk`` and ``unbind``
 return views that share one node with several outputs (as torch's ``SplitBackward0``); its
-rule joins the gradients of the outputs back together, with zeros for outputs that got none.
+rule joins the gradients of the outputs back together, with zeros for outputs that got none;
+its JVP splits the input's tangent the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .._dtype import promote_types
 from .._tensor import Tensor, _wrap_dim, wrap
 from ..autograd.grad_mode import state
 from ..autograd.node import _sequence, edge_of, inplace_epoch
-from ._defop import OpNode, apply, defop
+from ._defop import LINEAR, OpNode, apply, defop, forward, forward_active
 from .indexing import SliceBackward0, basic_view
 from .shape import as_view, atleast_1d, atleast_2d
 
@@ -55,7 +56,7 @@ def _cat_rule(i: int):
 
 @functools.cache
 def _cat_node(n: int) -> type:
-    return defop("CatBackward0", *(_cat_rule(i) for i in range(n)), saves="none")
+    return defop("CatBackward0", *(_cat_rule(i) for i in range(n)), saves="none", jvp=LINEAR)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -132,7 +133,7 @@ def _stack_rule(i: int):
 
 @functools.cache
 def _stack_node(n: int) -> type:
-    return defop("StackBackward0", *(_stack_rule(i) for i in range(n)), saves="none")
+    return defop("StackBackward0", *(_stack_rule(i) for i in range(n)), saves="none", jvp=LINEAR)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -205,7 +206,10 @@ def _link_views(cls, outs: list, input: Tensor, indexes: list, params: dict) -> 
         t = wrap(o, node)
         t._output_nr = i if node is not None else 0
         results.append(as_view(t, input, lambda b, index=index: b[index], always=True))
-    return tuple(results)
+    results = tuple(results)
+    if forward_active[0]:
+        forward(cls, None, (input,), params, results)
+    return results
 
 
 def _fill(grads, shapes, dtypes):
@@ -230,14 +234,28 @@ def _unbind_grad(grads, r, x, dim, shapes, dtypes):
     return np.stack(_fill(grads, shapes, dtypes), axis=dim)
 
 
-def _multi_node(name: str, rule) -> type:
-    attrs = {"__slots__": (), "_vjps": (rule,), "_saves_inputs": False, "_saves_result": False}
+def _split_jvp(tangents, results, x, dim, shapes, dtypes):
+    return split(tangents[0], [s[dim] for s in shapes], dim)
+
+
+def _unbind_jvp(tangents, results, x, dim, shapes, dtypes):
+    return unbind(tangents[0], dim)
+
+
+def _multi_node(name: str, rule, jvp) -> type:
+    attrs = {
+        "__slots__": (),
+        "_vjps": (rule,),
+        "_jvp": jvp,
+        "_saves_inputs": False,
+        "_saves_result": False,
+    }
     return type(name, (MultiOutputNode,), attrs)
 
 
-SplitBackward0 = _multi_node("SplitBackward0", _split_grad)
-SplitWithSizesBackward0 = _multi_node("SplitWithSizesBackward0", _split_grad)
-UnbindBackward0 = _multi_node("UnbindBackward0", _unbind_grad)
+SplitBackward0 = _multi_node("SplitBackward0", _split_grad, _split_jvp)
+SplitWithSizesBackward0 = _multi_node("SplitWithSizesBackward0", _split_grad, _split_jvp)
+UnbindBackward0 = _multi_node("UnbindBackward0", _unbind_grad, _unbind_jvp)
 
 
 def _split_sizes(input: Tensor, sizes: list, dim: int, cls: type) -> tuple:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from . import decomposition as D
-from ._defop import apply, binary, defop
+from ._defop import LINEAR, MULTILINEAR, apply, binary, defop
 from .pointwise import where
 
 
@@ -48,14 +48,16 @@ def _grad_b(g, r, a, b):
     return db[..., 0] if vector else db
 
 
-DotBackward0 = defop("DotBackward0", lambda g, r, a, b: g * b, lambda g, r, a, b: g * a)
-MvBackward0 = defop("MvBackward0", _grad_a, _grad_b)
-MmBackward0 = defop("MmBackward0", _grad_a, _grad_b)
-BmmBackward0 = defop("BmmBackward0", _grad_a, _grad_b)
+DotBackward0 = defop(
+    "DotBackward0", lambda g, r, a, b: g * b, lambda g, r, a, b: g * a, jvp=MULTILINEAR
+)
+MvBackward0 = defop("MvBackward0", _grad_a, _grad_b, jvp=MULTILINEAR)
+MmBackward0 = defop("MmBackward0", _grad_a, _grad_b, jvp=MULTILINEAR)
+BmmBackward0 = defop("BmmBackward0", _grad_a, _grad_b, jvp=MULTILINEAR)
 # torch names the node after the last step of its matmul decomposition; so do we.
-SqueezeBackward4 = defop("SqueezeBackward4", _grad_a, _grad_b)
-UnsafeViewBackward0 = defop("UnsafeViewBackward0", _grad_a, _grad_b)
-CloneBackward0 = defop("CloneBackward0", _grad_a, _grad_b)
+SqueezeBackward4 = defop("SqueezeBackward4", _grad_a, _grad_b, jvp=MULTILINEAR)
+UnsafeViewBackward0 = defop("UnsafeViewBackward0", _grad_a, _grad_b, jvp=MULTILINEAR)
+CloneBackward0 = defop("CloneBackward0", _grad_a, _grad_b, jvp=MULTILINEAR)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -237,7 +239,7 @@ def _label_sizes(subs: list, shapes: list) -> dict:
 
 @functools.cache
 def _einsum_node(name: str, n: int) -> type:
-    return defop(name, *(functools.partial(_einsum_vjp, k) for k in range(n)))
+    return defop(name, *(functools.partial(_einsum_vjp, k) for k in range(n)), jvp=MULTILINEAR)
 
 
 def _einsum_vjp(k, g, r, *operands, subs, out):
@@ -392,7 +394,10 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 TraceBackward0 = defop(
-    "TraceBackward0", lambda g, r, x, shape: g * np.eye(*shape, dtype=_np_dtype(g)), saves="none"
+    "TraceBackward0",
+    lambda g, r, x, shape: g * np.eye(*shape, dtype=_np_dtype(g)),
+    saves="none",
+    jvp=LINEAR,
 )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._dtype import from_numpy
 from .._tensor import Tensor, wrap
-from ._defop import apply, defop, promote
+from ._defop import ELEMENTWISE, LINEAR, apply, defop, promote
 from .activation import _logsigmoid_kernel, _sigmoid, logsigmoid
 from .nn_ops import log_softmax
 from .pointwise import exp, where
@@ -56,6 +56,21 @@ def _each(g, reduction: str, n: int):
     return g / n if reduction == "mean" and n else g
 
 
+def _reduced_jvp(*vjps):
+    """The JVP of a loss that reduces an elementwise term: the VJPs without reduction, run
+    on the inputs' tangents, give the term's tangent per element, then reduced as the loss."""
+
+    def jvp(tangents, result, *inputs, reduction, **params):
+        terms = [
+            vjp(t, result, *inputs, reduction="none", **params)
+            for vjp, t in zip(vjps, tangents)
+            if t is not None
+        ]
+        return _reduce_tensor(sum(terms[1:], terms[0]), reduction)
+
+    return jvp
+
+
 def _data(t):
     return t._data if isinstance(t, Tensor) else np.asarray(t)
 
@@ -93,11 +108,11 @@ def _mse_kernel(x, t, reduction, n):
     return _reduce(d * d, reduction)
 
 
-MseLossBackward0 = defop(
-    "MseLossBackward0",
+_mse_rules = (
     lambda g, r, x, t, reduction, n: _each(g, reduction, n) * (2 * (x - t)),
     lambda g, r, x, t, reduction, n: _each(g, reduction, n) * (2 * (t - x)),
 )
+MseLossBackward0 = defop("MseLossBackward0", *_mse_rules, jvp=_reduced_jvp(*_mse_rules))
 
 
 def mse_loss(
@@ -139,10 +154,12 @@ def _smooth_l1_kernel(x, t, reduction, n, beta):
     return _reduce(np.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta), reduction)
 
 
-SmoothL1LossBackward0 = defop(
-    "SmoothL1LossBackward0",
+_smooth_l1_rules = (
     lambda g, r, x, t, reduction, n, beta: _each(g, reduction, n) * np.clip((x - t) / beta, -1, 1),
     lambda g, r, x, t, reduction, n, beta: _each(g, reduction, n) * np.clip((t - x) / beta, -1, 1),
+)
+SmoothL1LossBackward0 = defop(
+    "SmoothL1LossBackward0", *_smooth_l1_rules, jvp=_reduced_jvp(*_smooth_l1_rules)
 )
 
 
@@ -173,11 +190,11 @@ def _huber_kernel(x, t, reduction, n, delta):
     return _reduce(np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta)), reduction)
 
 
-HuberLossBackward0 = defop(
-    "HuberLossBackward0",
+_huber_rules = (
     lambda g, r, x, t, reduction, n, delta: _each(g, reduction, n) * np.clip(x - t, -delta, delta),
     lambda g, r, x, t, reduction, n, delta: _each(g, reduction, n) * np.clip(t - x, -delta, delta),
 )
+HuberLossBackward0 = defop("HuberLossBackward0", *_huber_rules, jvp=_reduced_jvp(*_huber_rules))
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction="mean", delta=1.0, weight=None) -> Tensor:
@@ -221,7 +238,10 @@ def _bce_target_grad(g, r, x, t, w, reduction, n):
 
 
 BinaryCrossEntropyBackward0 = defop(
-    "BinaryCrossEntropyBackward0", _bce_input_grad, _bce_target_grad
+    "BinaryCrossEntropyBackward0",
+    _bce_input_grad,
+    _bce_target_grad,
+    jvp=_reduced_jvp(_bce_input_grad, _bce_target_grad),
 )
 
 
@@ -286,7 +306,10 @@ def _bce_logits_target_grad(g, r, x, t, w, pw, reduction, n):
 
 
 BinaryCrossEntropyWithLogitsBackward0 = defop(
-    "BinaryCrossEntropyWithLogitsBackward0", _bce_logits_input_grad, _bce_logits_target_grad
+    "BinaryCrossEntropyWithLogitsBackward0",
+    _bce_logits_input_grad,
+    _bce_logits_target_grad,
+    jvp=_reduced_jvp(_bce_logits_input_grad, _bce_logits_target_grad),
 )
 
 
@@ -332,6 +355,7 @@ XlogyBackward0 = defop(
     "XlogyBackward0",
     lambda g, r, x, y: g * np.where(x != 0, np.log(y), 0),
     lambda g, r, x, y: g * x / y,
+    jvp=ELEMENTWISE,
 )
 
 
@@ -378,8 +402,8 @@ def _nll_grad(g, r, x, gather, valid, weights, total, reduction, coef, grad_shap
     return g.reshape(grad_shape) * coef
 
 
-NllLossBackward0 = defop("NllLossBackward0", _nll_grad, saves="none")
-NllLoss2DBackward0 = defop("NllLoss2DBackward0", _nll_grad, saves="none")
+NllLossBackward0 = defop("NllLossBackward0", _nll_grad, saves="none", jvp=LINEAR)
+NllLoss2DBackward0 = defop("NllLoss2DBackward0", _nll_grad, saves="none", jvp=LINEAR)
 
 
 def _dtype_name(a: np.ndarray) -> str:
@@ -478,7 +502,7 @@ def nll_loss(
     return _nll(input, target, weight, ignore_index, reduction)
 
 
-DivBackward1 = defop("DivBackward1", lambda g, r, x, other: g / other, saves="none")
+DivBackward1 = defop("DivBackward1", lambda g, r, x, other: g / other, saves="none", jvp=LINEAR)
 
 
 def _class_shape(ndim: int, n: int, class_dim: int) -> tuple:

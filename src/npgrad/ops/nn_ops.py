@@ -2,7 +2,8 @@
 
 Rules (see ``_defop``): log_softmax's gradient is g - softmax * sum(g); softmax's is
 r * (g - sum(g * r)); logsumexp's is g * exp(x - result). The row maximum is subtracted
-before any exp, so inputs of ±1000 stay finite.
+before any exp, so inputs of ±1000 stay finite. JVPs: log_softmax's is t - sum(softmax * t);
+softmax's Jacobian is symmetric, so its VJP serves; logsumexp's is read off its VJP.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor, _wrap_dim
-from ._defop import apply, defop
-from .reduction import normalize_dims
+from ._defop import ELEMENTWISE, apply, defop
+from .reduction import normalize_dims, reduced_jvp
 
 
 def _float(x: np.ndarray) -> np.ndarray:
@@ -40,11 +41,15 @@ LogSoftmaxBackward0 = defop(
     "LogSoftmaxBackward0",
     lambda g, r, x, dim: g - np.exp(r) * g.sum(axis=dim, keepdims=True),
     saves="result",
+    jvp=lambda tangents, r, x, dim: (
+        tangents[0] - (np.exp(r) * tangents[0]).sum(axis=dim, keepdims=True)
+    ),
 )
 SoftmaxBackward0 = defop(
     "SoftmaxBackward0",
     lambda g, r, x, dim: r * (g - (g * r).sum(axis=dim, keepdims=True)),
     saves="result",
+    jvp=ELEMENTWISE,  # not elementwise, but the Jacobian is symmetric: the VJP is the JVP
 )
 
 
@@ -79,7 +84,9 @@ def _logsumexp_grad(g, r, x, dims, keepdim):
     return g * np.exp(x - r)
 
 
-LogsumexpBackward0 = defop("LogsumexpBackward0", _logsumexp_grad, saves="both")
+LogsumexpBackward0 = defop(
+    "LogsumexpBackward0", _logsumexp_grad, saves="both", jvp=reduced_jvp(_logsumexp_grad)
+)
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:

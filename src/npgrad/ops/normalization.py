@@ -5,6 +5,9 @@ dx = invstd * (gw - mean(gw) - x̂ * mean(gw * x̂)), dweight = sum(g * x̂), db
 The statistics are recomputed from x inside the rules, so under ``create_graph=True`` they
 are recorded too and the second derivatives follow. In eval mode batch_norm normalises
 with the running statistics (constants), so dx = gw * invstd.
+
+Forward mode: x̂'s Jacobian is symmetric, so dx̂ is the VJP above run on the tangent of x
+without weight; the tangent of y = x̂ * weight + bias is then dx̂ * weight + x̂ * tw + tb.
 """
 
 from __future__ import annotations
@@ -25,13 +28,38 @@ def _stats(x, axes, eps):
 
 
 def _scaled(g, w, shape):
-    return g if w is None else g * w.reshape(shape)
+    return g if w is None else g * _per_channel(w, shape)
+
+
+def _per_channel(t, shape):
+    """A weight or bias (or its tangent) shaped to broadcast against x: per channel where
+    the op has a ``shape`` (batch_norm, group_norm), else of x's trailing shape as it is."""
+    return t if shape is None else t.reshape(shape)
 
 
 def _normalized_grad(gw, xhat, invstd, axes):
     return invstd * (
         gw - gw.mean(axis=axes, keepdims=True) - xhat * (gw * xhat).mean(axis=axes, keepdims=True)
     )
+
+
+def _affine_jvp(norm, grad_x):
+    """The JVP of ``norm`` (x̂ * weight + bias) from its VJP for x; ``norm`` itself run with
+    tw as the weight and no bias gives x̂ * tw."""
+
+    def jvp(tangents, r, x, w, b, **params):
+        tx, tw, tb = tangents
+        shape = params.get("shape")
+        terms = []
+        if tx is not None:
+            terms.append(_scaled(grad_x(tx, r, x, None, None, **params), w, shape))
+        if tw is not None:
+            terms.append(norm(x, tw, None, **params))
+        if tb is not None:
+            terms.append(_per_channel(tb, shape))
+        return sum(terms[1:], terms[0])
+
+    return jvp
 
 
 # --- batch_norm: statistics per channel over (N, *spatial) ---------------------------------
@@ -70,6 +98,7 @@ NativeBatchNormBackward0 = defop(
     _bn_grad_x,
     _bn_grad_w,
     lambda g, r, x, w, b, axes, shape, eps, running: g.sum(axis=axes),
+    jvp=_affine_jvp(_bn, _bn_grad_x),
 )
 
 
@@ -175,7 +204,11 @@ def _ln_grad_w(g, r, x, w, b, axes, eps):
 
 
 NativeLayerNormBackward0 = defop(
-    "NativeLayerNormBackward0", _ln_grad_x, _ln_grad_w, lambda g, r, x, w, b, axes, eps: g
+    "NativeLayerNormBackward0",
+    _ln_grad_x,
+    _ln_grad_w,
+    lambda g, r, x, w, b, axes, eps: g,
+    jvp=_affine_jvp(_ln, _ln_grad_x),
 )
 
 
@@ -237,6 +270,7 @@ NativeGroupNormBackward0 = defop(
     _gn_grad_x,
     _gn_grad_w,
     lambda g, r, x, w, b, groups, shape, eps: g.sum(axis=(0, *range(2, g.ndim))),
+    jvp=_affine_jvp(_gn, _gn_grad_x),
 )
 
 

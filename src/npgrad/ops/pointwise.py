@@ -10,7 +10,7 @@ import numpy as np
 
 from .._dtype import default_float, result_type
 from .._tensor import Tensor, wrap
-from ._defop import apply, defop, promote
+from ._defop import ELEMENTWISE, apply, defop, promote
 from .inplace import inplace_method
 
 
@@ -31,17 +31,21 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-ExpBackward0 = defop("ExpBackward0", lambda g, r, x: g * r, saves="result")
-LogBackward0 = defop("LogBackward0", lambda g, r, x: g / x)
-SinBackward0 = defop("SinBackward0", lambda g, r, x: g * np.cos(x))
-CosBackward0 = defop("CosBackward0", lambda g, r, x: -g * np.sin(x))
-TanhBackward0 = defop("TanhBackward0", lambda g, r, x: g * (1 - r * r), saves="result")
-SigmoidBackward0 = defop("SigmoidBackward0", lambda g, r, x: g * r * (1 - r), saves="result")
-SqrtBackward0 = defop("SqrtBackward0", lambda g, r, x: g / (2 * r), saves="result")
+ExpBackward0 = defop("ExpBackward0", lambda g, r, x: g * r, saves="result", jvp=ELEMENTWISE)
+LogBackward0 = defop("LogBackward0", lambda g, r, x: g / x, jvp=ELEMENTWISE)
+SinBackward0 = defop("SinBackward0", lambda g, r, x: g * np.cos(x), jvp=ELEMENTWISE)
+CosBackward0 = defop("CosBackward0", lambda g, r, x: -g * np.sin(x), jvp=ELEMENTWISE)
+TanhBackward0 = defop(
+    "TanhBackward0", lambda g, r, x: g * (1 - r * r), saves="result", jvp=ELEMENTWISE
+)
+SigmoidBackward0 = defop(
+    "SigmoidBackward0", lambda g, r, x: g * r * (1 - r), saves="result", jvp=ELEMENTWISE
+)
+SqrtBackward0 = defop("SqrtBackward0", lambda g, r, x: g / (2 * r), saves="result", jvp=ELEMENTWISE)
 # relu'(0) = 0 and abs'(0) = 0, as in torch.
-ReluBackward0 = defop("ReluBackward0", lambda g, r, x: g * (r > 0), saves="result")
-AbsBackward0 = defop("AbsBackward0", lambda g, r, x: g * np.sign(x))
-SignBackward0 = defop("SignBackward0", lambda g, r, x: g * 0, saves="none")
+ReluBackward0 = defop("ReluBackward0", lambda g, r, x: g * (r > 0), saves="result", jvp=ELEMENTWISE)
+AbsBackward0 = defop("AbsBackward0", lambda g, r, x: g * np.sign(x), jvp=ELEMENTWISE)
+SignBackward0 = defop("SignBackward0", lambda g, r, x: g * 0, saves="none", jvp=ELEMENTWISE)
 
 _exp, _log = _floating(np.exp), _floating(np.log)
 _sin, _cos, _tanh = _floating(np.sin), _floating(np.cos), _floating(np.tanh)
@@ -160,6 +164,7 @@ WhereBackward0 = defop(
     None,
     lambda g, r, condition, x, y: np.where(condition, g, 0),
     lambda g, r, condition, x, y: np.where(condition, 0, g),
+    jvp=ELEMENTWISE,
 )
 
 
@@ -190,24 +195,33 @@ def _where(c, x, y, dtype):
 
 # torch's clamp passes the gradient where min <= x <= max, bounds included; a tensor bound
 # gets it where it is the active one (min only while min < max).
-ClampBackward1 = defop("ClampBackward1", lambda g, r, x, min, max: g * _inside(x, min, max))
+ClampBackward1 = defop(
+    "ClampBackward1", lambda g, r, x, min, max: g * _inside(x, min, max), jvp=ELEMENTWISE
+)
 ClampBackward0 = defop(
     "ClampBackward0",
     lambda g, r, x, lo, hi: np.where(_inside(x, lo, hi), g, 0),
     lambda g, r, x, lo, hi: np.where((x < lo) if hi is None else (x < lo) & (lo < hi), g, 0),
     lambda g, r, x, lo, hi: np.where((x > hi) if lo is None else (x > hi) | (hi < lo), g, 0),
+    jvp=ELEMENTWISE,
 )
-ClampMinBackward0 = defop("ClampMinBackward0", lambda g, r, x, min: np.where(x >= min, g, 0))
-ClampMaxBackward0 = defop("ClampMaxBackward0", lambda g, r, x, max: np.where(x <= max, g, 0))
+ClampMinBackward0 = defop(
+    "ClampMinBackward0", lambda g, r, x, min: np.where(x >= min, g, 0), jvp=ELEMENTWISE
+)
+ClampMaxBackward0 = defop(
+    "ClampMaxBackward0", lambda g, r, x, max: np.where(x <= max, g, 0), jvp=ELEMENTWISE
+)
 ClampMinBackward1 = defop(
     "ClampMinBackward1",
     lambda g, r, x, lo: np.where(x >= lo, g, 0),
     lambda g, r, x, lo: np.where(x < lo, g, 0),
+    jvp=ELEMENTWISE,
 )
 ClampMaxBackward1 = defop(
     "ClampMaxBackward1",
     lambda g, r, x, hi: np.where(x <= hi, g, 0),
     lambda g, r, x, hi: np.where(x > hi, g, 0),
+    jvp=ELEMENTWISE,
 )
 
 

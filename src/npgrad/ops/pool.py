@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, wrap
-from ._defop import apply, defop
+from ._defop import LINEAR, apply, defop
 from .conv import crop_spatial, pad_spatial, scatter_windows, windows
 from .indexing import unindex
 
@@ -93,6 +93,7 @@ MaxPool2DWithIndicesBackward0 = defop(
     "MaxPool2DWithIndicesBackward0",
     lambda g, r, x, flat, shape, out_shape: _unpool(g, flat, shape),
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -195,10 +196,13 @@ def _avg_op(h, **geo):
 
 
 AvgPool2DBackward0 = defop(
-    "AvgPool2DBackward0", lambda g, r, x, **geo: _avg_t_op(g, **geo), saves="none"
+    "AvgPool2DBackward0", lambda g, r, x, **geo: _avg_t_op(g, **geo), saves="none", jvp=LINEAR
 )
 AvgPool2DBackwardBackward0 = defop(
-    "AvgPool2DBackwardBackward0", lambda h, r, g, **geo: _avg_op(h, **geo), saves="none"
+    "AvgPool2DBackwardBackward0",
+    lambda h, r, g, **geo: _avg_op(h, **geo),
+    saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -277,7 +281,9 @@ def _adaptive_grad(g, r, x, ah, aw):
     return np.matmul(np.matmul(ah.T, g), aw)
 
 
-AdaptiveAvgPool2DBackward0 = defop("AdaptiveAvgPool2DBackward0", _adaptive_grad, saves="none")
+AdaptiveAvgPool2DBackward0 = defop(
+    "AdaptiveAvgPool2DBackward0", _adaptive_grad, saves="none", jvp=LINEAR
+)
 
 
 def adaptive_avg_pool2d(input, output_size):

@@ -6,6 +6,9 @@ dimensions (``keepdim``) and broadcast to the input's shape (saved as ``shape``)
 over everything and amax/amin share it evenly among the elements equal to the result;
 max/min along ``dim`` send it to the returned index only. prod's gradient is the product of
 the other elements, computed without division where the input holds zeros.
+
+Forward mode: sum, mean and max/min along ``dim`` (a gather) are linear; every other
+reduction's JVP is read off its VJP by ``reduced_jvp``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 
 from .._dtype import to_numpy
 from .._tensor import Tensor, _wrap_dim, wrap
-from ._defop import apply, defop
+from ._defop import LINEAR, apply, defop
 from .indexing import unindex
 
 
@@ -51,6 +54,19 @@ def _raw(a):
     return a._data if isinstance(a, Tensor) else a
 
 
+def reduced_jvp(vjp):
+    """The JVP of a reduction from its VJP: ``vjp`` of ones holds d result / d x for each
+    element of a reduced slice, so the tangent is the input's tangent weighted by it and summed
+    over the slice (the reduced ``dims``, or ``dim``, as the op's parameters name them)."""
+
+    def jvp(tangents, r, x, **params):
+        dims = params.get("dims", params.get("dim"))
+        slope = vjp(wrap(np.ones_like(r._data)), r, x, **params)
+        return (slope * tangents[0]).sum(axis=dims, keepdims=params.get("keepdim", False))
+
+    return jvp
+
+
 def _cast(a, dtype):
     """``a`` (an array, or a Tensor under ``create_graph``) as ``dtype``."""
     if dtype is None or _raw(a).dtype == dtype:
@@ -62,16 +78,18 @@ SumBackward0 = defop(
     "SumBackward0",
     lambda g, r, x, dims, keepdim, shape, dtype: _unreduce(g, dims, keepdim, shape),
     saves="none",
+    jvp=LINEAR,
 )
-SumBackward1 = defop("SumBackward1", *SumBackward0._vjps, saves="none")
+SumBackward1 = defop("SumBackward1", *SumBackward0._vjps, saves="none", jvp=LINEAR)
 MeanBackward0 = defop(
     "MeanBackward0",
     lambda g, r, x, dims, keepdim, shape, dtype: (
         _unreduce(g, dims, keepdim, shape) / _count(shape, dims)
     ),
     saves="none",
+    jvp=LINEAR,
 )
-MeanBackward1 = defop("MeanBackward1", *MeanBackward0._vjps, saves="none")
+MeanBackward1 = defop("MeanBackward1", *MeanBackward0._vjps, saves="none", jvp=LINEAR)
 
 
 def _numpy_names(dim, keepdim, axis, keepdims):
@@ -183,8 +201,8 @@ def _prod_grad(g, r, x, dim, keepdim, dtype):
     return g * _others_product(x, dim)
 
 
-ProdBackward0 = defop("ProdBackward0", _prod_grad, saves="both")
-ProdBackward1 = defop("ProdBackward1", _prod_grad, saves="both")
+ProdBackward0 = defop("ProdBackward0", _prod_grad, saves="both", jvp=reduced_jvp(_prod_grad))
+ProdBackward1 = defop("ProdBackward1", _prod_grad, saves="both", jvp=reduced_jvp(_prod_grad))
 
 
 def _prod_kernel(x, dim, keepdim, dtype):
@@ -227,8 +245,8 @@ def _std_grad(g, r, x, dims, correction, keepdim, full):
     return _var_grad(g, None, x, dims, correction, keepdim, full)
 
 
-VarBackward0 = defop("VarBackward0", _var_grad, saves="inputs")
-StdBackward0 = defop("StdBackward0", _std_grad, saves="both")
+VarBackward0 = defop("VarBackward0", _var_grad, saves="inputs", jvp=reduced_jvp(_var_grad))
+StdBackward0 = defop("StdBackward0", _std_grad, saves="both", jvp=reduced_jvp(_std_grad))
 
 
 def _var_kernel(x, dims, correction, keepdim, full):
@@ -288,10 +306,10 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 # var_mean and std_mean have two differentiable outputs; each gets its own node, both named
 # as torch names their shared node, whose gradient is the sum of the two rules.
-VarMeanBackward0 = defop("VarMeanBackward0", _var_grad, saves="inputs")
-_VarMeanMean = defop("VarMeanBackward0", MeanBackward1._vjps[0], saves="none")
-StdMeanBackward0 = defop("StdMeanBackward0", _std_grad, saves="both")
-_StdMeanMean = defop("StdMeanBackward0", MeanBackward1._vjps[0], saves="none")
+VarMeanBackward0 = defop("VarMeanBackward0", _var_grad, saves="inputs", jvp=VarBackward0._jvp)
+_VarMeanMean = defop("VarMeanBackward0", MeanBackward1._vjps[0], saves="none", jvp=LINEAR)
+StdMeanBackward0 = defop("StdMeanBackward0", _std_grad, saves="both", jvp=StdBackward0._jvp)
+_StdMeanMean = defop("StdMeanBackward0", MeanBackward1._vjps[0], saves="none", jvp=LINEAR)
 
 
 def _with_mean(name, nodes, input, dim, unbiased, keepdim, correction) -> tuple:
@@ -362,14 +380,15 @@ def _select_grad(g, r, x, index, dim, keepdim, shape):
     return unindex(_keep(g, (dim,), keepdim, shape), index, shape, True)
 
 
-MaxBackward1 = defop("MaxBackward1", _evenly, saves="both")
-MinBackward1 = defop("MinBackward1", _evenly, saves="both")
-MaxBackward0 = defop("MaxBackward0", _select_grad, saves="none")
-MinBackward0 = defop("MinBackward0", _select_grad, saves="none")
-AmaxBackward0 = defop("AmaxBackward0", _by_count, saves="both")
-AminBackward0 = defop("AminBackward0", _by_count, saves="both")
-_AminmaxMin = defop("AminmaxBackward0", _by_count, saves="both")
-_AminmaxMax = defop("AminmaxBackward0", _by_count, saves="both")
+_evenly_jvp, _by_count_jvp = reduced_jvp(_evenly), reduced_jvp(_by_count)
+MaxBackward1 = defop("MaxBackward1", _evenly, saves="both", jvp=_evenly_jvp)
+MinBackward1 = defop("MinBackward1", _evenly, saves="both", jvp=_evenly_jvp)
+MaxBackward0 = defop("MaxBackward0", _select_grad, saves="none", jvp=LINEAR)
+MinBackward0 = defop("MinBackward0", _select_grad, saves="none", jvp=LINEAR)
+AmaxBackward0 = defop("AmaxBackward0", _by_count, saves="both", jvp=_by_count_jvp)
+AminBackward0 = defop("AminBackward0", _by_count, saves="both", jvp=_by_count_jvp)
+_AminmaxMin = defop("AminmaxBackward0", _by_count, saves="both", jvp=_by_count_jvp)
+_AminmaxMax = defop("AminmaxBackward0", _by_count, saves="both", jvp=_by_count_jvp)
 
 _EXTREMES = {
     "max": (np.max, np.argmax, MaxBackward1, MaxBackward0, max_result),

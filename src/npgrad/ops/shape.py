@@ -11,7 +11,7 @@ import numpy as np
 
 from .._dtype import to_numpy
 from .._tensor import Tensor, _wrap_dim
-from ._defop import apply, defop
+from ._defop import LINEAR, apply, defop
 from .inplace import inplace_method
 
 
@@ -36,6 +36,16 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def _reshapes_as_view(x, shape) -> bool:
+    if x.flags.c_contiguous or x.size == 0:
+        return True
+    try:
+        np.reshape(x, shape, copy=False)
+    except ValueError:  # a copy is needed (or the shape is invalid: _reshape raises then)
+        return False
+    return True
+
+
 def _reshape(x, shape, in_shape=None):
     try:
         return np.reshape(x, shape)
@@ -43,24 +53,21 @@ def _reshape(x, shape, in_shape=None):
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
 
 
-UnsafeViewBackward0 = defop(
-    "UnsafeViewBackward0", lambda g, r, x, shape, in_shape: np.reshape(g, in_shape), saves="none"
-)
-ViewBackward0 = defop(
-    "ViewBackward0", lambda g, r, x, shape, in_shape: np.reshape(g, in_shape), saves="none"
-)
+def _unreshape(g, r, x, shape, in_shape):
+    return np.reshape(g, in_shape)
+
+
+UnsafeViewBackward0 = defop("UnsafeViewBackward0", _unreshape, saves="none", jvp=LINEAR)
+ViewBackward0 = defop("ViewBackward0", _unreshape, saves="none", jvp=LINEAR)
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when the layout allows; -1 is inferred)."""
     shape = _shape_arg(shape)
-    data = _reshape(input._data, shape)
+    x = input._data
     # torch names the node after what happened: a view, or a copy then a view of it.
-    is_view = data.size == 0 or np.may_share_memory(data, input._data)
-    node = ViewBackward0 if is_view else UnsafeViewBackward0
-    out = apply(
-        node, lambda x, shape, in_shape: data, input, shape=shape, in_shape=input._data.shape
-    )
+    node = ViewBackward0 if _reshapes_as_view(x, shape) else UnsafeViewBackward0
+    out = apply(node, _reshape, input, shape=shape, in_shape=x.shape)
     new_shape = out._data.shape
     return as_view(out, input, lambda b: np.reshape(b, new_shape))
 
@@ -96,13 +103,14 @@ def _perm_grad(g, r, x, dims):
     return np.transpose(g, np.argsort(dims))
 
 
-PermuteBackward0 = defop("PermuteBackward0", _perm_grad, saves="none")
+PermuteBackward0 = defop("PermuteBackward0", _perm_grad, saves="none", jvp=LINEAR)
 TransposeBackward0 = defop(
     "TransposeBackward0",
     lambda g, r, x, dim0, dim1: np.swapaxes(g, dim0, dim1) if dim0 != dim1 else g,
     saves="none",
+    jvp=LINEAR,
 )
-TBackward0 = defop("TBackward0", lambda g, r, x: np.transpose(g), saves="none")
+TBackward0 = defop("TBackward0", lambda g, r, x: np.transpose(g), saves="none", jvp=LINEAR)
 
 
 def permute(input: Tensor, *dims) -> Tensor:
@@ -169,13 +177,13 @@ def mT(input: Tensor) -> Tensor:
 
 
 UnsqueezeBackward0 = defop(
-    "UnsqueezeBackward0", lambda g, r, x, dim: np.squeeze(g, dim), saves="none"
+    "UnsqueezeBackward0", lambda g, r, x, dim: np.squeeze(g, dim), saves="none", jvp=LINEAR
 )
 SqueezeBackward0 = defop(
-    "SqueezeBackward0", lambda g, r, x, in_shape: np.reshape(g, in_shape), saves="none"
+    "SqueezeBackward0", lambda g, r, x, in_shape: np.reshape(g, in_shape), saves="none", jvp=LINEAR
 )
-SqueezeBackward1 = defop("SqueezeBackward1", *SqueezeBackward0._vjps, saves="none")
-SqueezeBackward2 = defop("SqueezeBackward2", *SqueezeBackward0._vjps, saves="none")
+SqueezeBackward1 = defop("SqueezeBackward1", *SqueezeBackward0._vjps, saves="none", jvp=LINEAR)
+SqueezeBackward2 = defop("SqueezeBackward2", *SqueezeBackward0._vjps, saves="none", jvp=LINEAR)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -203,7 +211,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return as_view(out, input, lambda b: np.reshape(b, new_shape))
 
 
-ExpandBackward0 = defop("ExpandBackward0", lambda g, r, x, shape: g, saves="none")
+ExpandBackward0 = defop("ExpandBackward0", lambda g, r, x, shape: g, saves="none", jvp=LINEAR)
 
 
 def expand(input: Tensor, *sizes) -> Tensor:
@@ -244,8 +252,8 @@ def broadcast_to(input: Tensor, shape) -> Tensor:
     return expand(input, *shape)
 
 
-CloneBackward0 = defop("CloneBackward0", lambda g, r, x: g, saves="none")
-ToCopyBackward0 = defop("ToCopyBackward0", lambda g, r, x, dtype: g, saves="none")
+CloneBackward0 = defop("CloneBackward0", lambda g, r, x: g, saves="none", jvp=LINEAR)
+ToCopyBackward0 = defop("ToCopyBackward0", lambda g, r, x, dtype: g, saves="none", jvp=LINEAR)
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
@@ -355,7 +363,7 @@ def _repeat_grad(g, r, x, sizes, in_shape):
     return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(in_shape)
 
 
-RepeatBackward0 = defop("RepeatBackward0", _repeat_grad, saves="none")
+RepeatBackward0 = defop("RepeatBackward0", _repeat_grad, saves="none", jvp=LINEAR)
 
 
 def repeat(input: Tensor, *sizes) -> Tensor:
@@ -382,7 +390,9 @@ def tile(input: Tensor, *dims) -> Tensor:
     return repeat(input, *((1,) * (input._data.ndim - len(dims)) + dims))
 
 
-FlipBackward0 = defop("FlipBackward0", lambda g, r, x, dims: np.flip(g, dims), saves="none")
+FlipBackward0 = defop(
+    "FlipBackward0", lambda g, r, x, dims: np.flip(g, dims), saves="none", jvp=LINEAR
+)
 
 
 def flip(input: Tensor, *dims) -> Tensor:
@@ -415,7 +425,10 @@ def flipud(input: Tensor) -> Tensor:
 
 
 RollBackward0 = defop(
-    "RollBackward0", lambda g, r, x, shifts, dims: np.roll(g, _neg(shifts), dims), saves="none"
+    "RollBackward0",
+    lambda g, r, x, shifts, dims: np.roll(g, _neg(shifts), dims),
+    saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -448,8 +461,8 @@ def _roll(x, shifts, dims):
     return np.roll(x, shifts, dims)
 
 
-TrilBackward0 = defop("TrilBackward0", lambda g, r, x, k: np.tril(g, k), saves="none")
-TriuBackward0 = defop("TriuBackward0", lambda g, r, x, k: np.triu(g, k), saves="none")
+TrilBackward0 = defop("TrilBackward0", lambda g, r, x, k: np.tril(g, k), saves="none", jvp=LINEAR)
+TriuBackward0 = defop("TriuBackward0", lambda g, r, x, k: np.triu(g, k), saves="none", jvp=LINEAR)
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -512,12 +525,13 @@ def _diagonal_grad(g, r, x, shape, offset, dim1, dim2):
     return _undiagonal(g, shape, offset, dim1, dim2)
 
 
-DiagonalBackward0 = defop("DiagonalBackward0", _diagonal_grad, saves="none")
-DiagonalBackward0_copy = defop("DiagonalBackward0_copy", _diagonal_grad, saves="none")
+DiagonalBackward0 = defop("DiagonalBackward0", _diagonal_grad, saves="none", jvp=LINEAR)
+DiagonalBackward0_copy = defop("DiagonalBackward0_copy", _diagonal_grad, saves="none", jvp=LINEAR)
 DiagonalBackwardBackward0 = defop(
     "DiagonalBackwardBackward0",
     lambda g, r, x, shape, offset, dim1, dim2: np.diagonal(g, offset, dim1, dim2),
     saves="none",
+    jvp=LINEAR,
 )
 
 
@@ -558,7 +572,9 @@ def _diagonal_of(b, offset, dim1, dim2):
     return _diagonal_view(b, offset, dim1, dim2)
 
 
-DiagEmbedBackward0 = defop("DiagEmbedBackward0", lambda g, r, x, k: np.diagonal(g, k), saves="none")
+DiagEmbedBackward0 = defop(
+    "DiagEmbedBackward0", lambda g, r, x, k: np.diagonal(g, k), saves="none", jvp=LINEAR
+)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:

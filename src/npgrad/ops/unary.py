@@ -13,7 +13,7 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor, wrap
-from ._defop import apply, defop
+from ._defop import ELEMENTWISE, apply, defop
 from .arithmetic import pow
 from .inplace import inplace_method
 from .pointwise import _sign
@@ -37,7 +37,7 @@ def _floating(kernel):
 
 def _unary(name, torch_name, kernel, rule, saves="inputs", doc=""):
     """Define an op of one tensor: its node, and the function ``name(input)``."""
-    node = defop(torch_name, rule, saves=saves)
+    node = defop(torch_name, rule, saves=saves, jvp=ELEMENTWISE)
     run = _floating(kernel)
 
     def op(input: Tensor) -> Tensor:
@@ -245,7 +245,7 @@ def _logit_grad(g, r, x, eps):
     return np.where((x < eps) | (x > 1 - eps), 0, inside)
 
 
-LogitBackward0 = defop("LogitBackward0", _logit_grad)
+LogitBackward0 = defop("LogitBackward0", _logit_grad, jvp=ELEMENTWISE)
 _logit_f = _floating(_logit)
 
 
@@ -259,12 +259,12 @@ def _zero(g, r, x, **params):
     return g * 0
 
 
-FloorBackward0 = defop("FloorBackward0", _zero, saves="none")
-CeilBackward0 = defop("CeilBackward0", _zero, saves="none")
-TruncBackward0 = defop("TruncBackward0", _zero, saves="none")
-RoundBackward0 = defop("RoundBackward0", _zero, saves="none")
-RoundBackward1 = defop("RoundBackward1", _zero, saves="none")
-FracBackward0 = defop("FracBackward0", lambda g, r, x: g, saves="none")
+FloorBackward0 = defop("FloorBackward0", _zero, saves="none", jvp=ELEMENTWISE)
+CeilBackward0 = defop("CeilBackward0", _zero, saves="none", jvp=ELEMENTWISE)
+TruncBackward0 = defop("TruncBackward0", _zero, saves="none", jvp=ELEMENTWISE)
+RoundBackward0 = defop("RoundBackward0", _zero, saves="none", jvp=ELEMENTWISE)
+RoundBackward1 = defop("RoundBackward1", _zero, saves="none", jvp=ELEMENTWISE)
+FracBackward0 = defop("FracBackward0", lambda g, r, x: g, saves="none", jvp=ELEMENTWISE)
 
 
 def _not_for(name: str, x, kinds: str = "b") -> None:
@@ -329,7 +329,7 @@ def frac(input: Tensor) -> Tensor:
 
 # --- nan_to_num, positive, sgn --------------------------------------------------------------
 NanToNumBackward0 = defop(
-    "NanToNumBackward0", lambda g, r, x, nan, posinf, neginf: g * np.isfinite(x)
+    "NanToNumBackward0", lambda g, r, x, nan, posinf, neginf: g * np.isfinite(x), jvp=ELEMENTWISE
 )
 
 
@@ -355,7 +355,7 @@ def positive(input: Tensor) -> Tensor:
     return input
 
 
-SgnBackward0 = defop("SgnBackward0", _zero, saves="none")
+SgnBackward0 = defop("SgnBackward0", _zero, saves="none", jvp=ELEMENTWISE)
 
 
 def sgn(input: Tensor) -> Tensor:
