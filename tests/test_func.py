@@ -326,7 +326,16 @@ def _np(a):
         (lambda x: x.softmax(0), (X,), 0, False),
         (lambda x: x.cumsum(0) * x.sum(0), (X,), 0, False),
         (lambda x: x - x.sum(-1), (X,), 0, False),  # a mapped scalar against a mapped vector
-        (lambda x: x @ npgrad.tensor(W), (X,), 0, False),
+        # matrix products with the batch where matmul broadcasts it
+        (lambda x: (x @ npgrad.tensor(W)).tanh(), (X,), 0, True),
+        (lambda x: npgrad.tensor(W).T @ x.sin(), (X,), 0, False),  # matrix @ mapped vector
+        (lambda x: x.dot(x), (X,), 0, False),  # both operands mapped vectors
+        (lambda x, y: x.unsqueeze(-1) @ y.unsqueeze(-2), (X, X), 0, True),
+        (lambda x, y: x @ y.unsqueeze(-1), (X, Y), (0, None), True),
+        (lambda x, y: y.unsqueeze(-2) @ x.unsqueeze(-1), (X, Y), (0, None), True),
+        # dot insists on vectors: the batched call raises, and the loop runs instead
+        (lambda x, y: x.dot(y), (X, Y), (0, None), False),
+        (lambda x, y: x @ y, (X, Y), (0, None), True),
         # x + M with M of shape (4, 3): per example a (4, 3) result, so the batch of 4
         # examples is (4, 4, 3); run at once it would silently give (4, 3).
         (lambda x: x + npgrad.tensor(np.ones((4, 3))), (X,), 0, False),

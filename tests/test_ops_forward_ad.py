@@ -221,3 +221,33 @@ def test_reverse_over_forward_matches_torch(case):
         np.testing.assert_allclose(
             a, e, **F64_TOL, equal_nan=True, err_msg=f"{_where(case)} [gradient of the JVP] {i}"
         )
+
+
+def _node_classes(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _node_classes(sub)
+
+
+def test_every_differentiable_node_declares_a_jvp():
+    from npgrad.ops._defop import OpNode
+    from npgrad.ops.join import MultiOutputNode
+
+    missing = sorted(
+        f"{c.__module__}.{c.__name__}"
+        for c in _node_classes(OpNode)
+        if c._jvp is None and c is not MultiOutputNode
+    )
+    assert not missing, f"node classes without a forward-mode rule: {missing}"
+
+
+def test_an_op_without_a_derivative_says_so_in_forward_mode_too():
+    fw = npgrad.autograd.forward_ad
+    with fw.dual_level():
+        x = fw.make_dual(npgrad.tensor([3.0, 4.0]), npgrad.tensor([1.0, 1.0]))
+        with pytest.raises(NotImplementedError, match="forward AD with floor_divide"):
+            npgrad.floor_divide(x, 2.0)
+    with torch.autograd.forward_ad.dual_level():
+        x = torch.autograd.forward_ad.make_dual(torch.tensor([3.0, 4.0]), torch.ones(2))
+        with pytest.raises(NotImplementedError, match="forward AD with aten::floor_divide"):
+            torch.floor_divide(x, 2.0)

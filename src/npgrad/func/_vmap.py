@@ -4,8 +4,10 @@ The rule for running the batch at once. ``func`` is first run on example 0 alone
 its graph. If every recorded op that touches the mapped inputs is elementwise (the
 ``POINTWISE`` node types below, with no mapped operand broadcast to more dimensions) or acts
 along named dimensions (``ALONG_DIMS``: reductions, softmax, cumulative ops, layer_norm,
-transpose…), the mapped dimensions are moved to the front and ``func`` runs once on the whole
-batch. That result is kept only if the batched run recorded the same ops in the same order,
+transpose…) or are matrix products with the batch on an operand where ``matmul`` broadcasts it
+(``MATMUL_BATCHING``), the mapped dimensions are moved to the front and ``func`` runs once on
+the whole batch. That result is kept only if the batched run recorded the same ops in the
+same order (a matrix product may change kind: vector @ matrix becomes matrix @ matrix),
 each with the shape of the example's op plus the batch dimension in front and, for ops along
 dimensions, the example's dimensions moved one up (what ``dim=-1`` gives; ``dim=0`` would
 reduce over the batch), drew no random numbers, and gives example 0's values (which also
@@ -24,6 +26,7 @@ import numpy as np
 from .._creation import _Random
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
+from ..ops import linalg
 from ..ops.join import stack
 from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
 from ._trace import Recording, differentiable
@@ -87,6 +90,19 @@ ALONG_DIMS = {
     "NativeLayerNormBackward0": (("axes",), ()),
     "TransposeBackward0": (("dim0", "dim1"), ()),
 }
+
+# Matrix products (``matmul`` records one of these, by the operands' ranks), with the
+# operands that may be mapped: (first, second). np.matmul treats a leading dimension of a
+# matrix operand as a batch, and a vector's as the rows of a matrix, so a batch in front of
+# these operands gives each example's product; the batched run records another of them.
+MATMUL_BATCHING = {
+    linalg.DotBackward0: {(True, False)},  # vector @ vector: batched, matrix @ vector
+    linalg.MvBackward0: {(True, False)},  # matrix @ vector: batched, (B, n, m) @ vector
+    linalg.SqueezeBackward4: {(True, False), (False, True)},  # vector @ matrix
+    linalg.MmBackward0: {(True, False), (False, True), (True, True)},  # matrix @ matrix
+    linalg.CloneBackward0: {(False, True)},  # matrix @ batch of matrices
+}
+_MATMUL_NODES = frozenset((*MATMUL_BATCHING, linalg.UnsafeViewBackward0, linalg.BmmBackward0))
 
 _RANDOM_ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the "
@@ -341,6 +357,14 @@ class _Call:
                 return False
             if node.name() in ALONG_DIMS:
                 continue
+            if type(node) in MATMUL_BATCHING:
+                operands = tuple(
+                    fn is not None and bool(id(fn) in rec.sources or mapped.get(id(fn)))
+                    for fn in node._next
+                )
+                if operands not in MATMUL_BATCHING[type(node)]:
+                    return False
+                continue
             if node.name() not in POINTWISE:
                 return False
             for fn, nr in zip(node._next, node._next_nr):
@@ -367,7 +391,11 @@ class _Call:
             return None
         batch = (self.size,)
         for (n0, m0), (n, m) in zip(nodes0, nodes):
-            if n0.name() != n.name() or m0 != m:
+            if m0 != m:
+                return None
+            if n0.name() != n.name() and not (
+                m and type(n0) in MATMUL_BATCHING and type(n) in _MATMUL_NODES
+            ):
                 return None
             if n._shape != (batch + tuple(n0._shape) if m else n0._shape):
                 return None

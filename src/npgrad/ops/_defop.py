@@ -459,6 +459,18 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
         _set(o, t)
 
 
+def no_forward(op: str):
+    """The ``jvp=`` of an op that has no derivative at all (torch's NotImplemented nodes)."""
+
+    def rule(*_, **__):
+        raise NotImplementedError(
+            f"Trying to use forward AD with {op} that does not support it; it has no "
+            "derivative in either mode, so detach() its input or use a differentiable op"
+        )
+
+    return rule
+
+
 def _is_input(cls: type, i: int, a) -> bool:
     flags = cls._differentiable
     return isinstance(a, Tensor) and (i >= len(flags) or flags[i])

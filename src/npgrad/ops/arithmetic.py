@@ -10,7 +10,7 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor
-from ._defop import ELEMENTWISE, MULTILINEAR, apply, binary, defop, promote
+from ._defop import ELEMENTWISE, MULTILINEAR, apply, binary, defop, no_forward, promote
 from .inplace import inplace_method
 
 AddBackward0 = defop(
@@ -152,6 +152,7 @@ FloorDivideNode = defop(
     _no_derivative,
     _no_derivative,
     saves="none",
+    jvp=no_forward("floor_divide"),
     qualified_name="torch::autograd::NotImplemented",
 )
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._dtype import default_float, from_numpy, result_type
 from .._tensor import Tensor, wrap
-from ._defop import ELEMENTWISE, apply, binary, defop, promote
+from ._defop import ELEMENTWISE, apply, binary, defop, no_forward, promote
 from .arithmetic import div
 from .inplace import inplace_method
 
@@ -198,6 +198,7 @@ RemainderOfNumber = defop(
     _no_derivative,
     _no_derivative,
     saves="none",
+    jvp=no_forward("remainder of a number"),
     qualified_name="torch::autograd::NotImplemented",
 )
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._dtype import from_numpy
 from .._tensor import Tensor, _wrap_dim
-from ._defop import ELEMENTWISE, LINEAR, apply, defop, forward_active
+from ._defop import ELEMENTWISE, LINEAR, apply, defop, forward_active, no_forward
 from .indexing import _type_name, unindex
 from .inplace import inplace_method
 from .shape import expand, reshape
@@ -202,6 +202,7 @@ ScatterReduceNotImplemented = defop(
     _scatter_reduce_unsupported,
     _scatter_reduce_unsupported,
     saves="none",
+    jvp=no_forward("scatter with a reduce argument"),
     qualified_name="torch::autograd::NotImplemented",
 )
 
