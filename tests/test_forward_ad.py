@@ -14,7 +14,7 @@ import torch.func  # noqa: F401
 import npgrad
 import npgrad.func
 from npgrad.autograd import forward_ad
-from torch_oracle import raises_same
+from torch_oracle import check_plain, plain, raises_same, same_closely
 
 RNG = np.random.default_rng(5)
 X = RNG.uniform(0.5, 1.5, (2, 3))
@@ -42,44 +42,7 @@ def t(m, a, requires_grad=False):
     return m.tensor(np.array(a, dtype=np.float64), requires_grad=requires_grad)
 
 
-def _plain(obj):
-    """Comparable data: containers kept, tensors as (shape, requires_grad, dtype, values)."""
-    if isinstance(obj, (torch.Tensor, npgrad.Tensor)):
-        return (
-            "tensor",
-            tuple(obj.shape),
-            obj.requires_grad,
-            str(obj.dtype).split(".")[-1],
-            np.array(obj.detach().numpy(), copy=True),
-        )
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (tuple, list)):
-        return (type(obj).__name__, [_plain(v) for v in obj])
-    return obj
-
-
-def _check(got, want, path="result"):
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and got.keys() == want.keys(), f"{path}: {got} vs {want}"
-        for k in want:
-            _check(got[k], want[k], f"{path}[{k!r}]")
-    elif isinstance(want, tuple) and want[0] == "tensor":
-        assert isinstance(got, tuple) and got[0] == "tensor", f"{path}: {got!r} is no tensor"
-        assert got[1:4] == want[1:4], f"{path}: shape/requires_grad/dtype {got[1:4]} != {want[1:4]}"
-        np.testing.assert_allclose(got[4], want[4], rtol=1e-10, atol=1e-12, err_msg=path)
-    elif isinstance(want, tuple):
-        assert isinstance(got, tuple) and got[0] == want[0], f"{path}: {got!r} vs {want!r}"
-        assert len(got[1]) == len(want[1]), f"{path}: length differs"
-        for i, (g, w) in enumerate(zip(got[1], want[1])):
-            _check(g, w, f"{path}[{i}]")
-    else:
-        assert got == want, f"{path}: npgrad gave {got!r}, torch gave {want!r}"
-
-
-def same(fn):
-    """fn(m) under torch and npgrad gives the same structure, shapes, flags and values."""
-    _check(_plain(fn(npgrad)), _plain(fn(torch)))
+same = same_closely
 
 
 # --- dual tensors ------------------------------------------------------------------------------
@@ -448,12 +411,12 @@ def test_forward_transforms_inside_an_open_level(transform):
     def pick(m):
         return scalar if transform(m) is F(m).hessian else fn
 
-    want = _plain(F(torch).jvp(transform(torch)(pick(torch)), (t(torch, Y),), (t(torch, V),)))
+    want = plain(F(torch).jvp(transform(torch)(pick(torch)), (t(torch, Y),), (t(torch, V),)))
     with forward_ad.dual_level():
         d = forward_ad.make_dual(t(npgrad, Y), t(npgrad, V))
         result = transform(npgrad)(pick(npgrad))(d)
-        got = _plain((result, forward_ad.unpack_dual(result).tangent))
-    _check(got, want)
+        got = plain((result, forward_ad.unpack_dual(result).tangent))
+    check_plain(got, want)
 
 
 def test_jvp_runs_in_forward_mode():

@@ -115,3 +115,47 @@ def outcome(fn, m):
         return ("ok", canon(fn(m)))
     except Exception as err:
         return ("error", type(err).__name__)
+
+
+# --- tight comparison for transforms: values to 1e-10, structure exact ---------------------
+def plain(obj):
+    """Comparable data: containers kept (tuples told from lists), tensors as ("tensor",
+    shape, requires_grad, dtype, values); grad_fn names are not compared."""
+    if isinstance(obj, (torch.Tensor, npgrad.Tensor)):
+        return (
+            "tensor",
+            tuple(obj.shape),
+            obj.requires_grad,
+            str(obj.dtype).split(".")[-1],
+            np.array(obj.detach().numpy(), copy=True),
+        )
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, (tuple, list)):
+        return (type(obj).__name__, [plain(v) for v in obj])
+    return obj
+
+
+def check_plain(got, want, path="result"):
+    """``got`` (npgrad's ``plain``) equals ``want`` (torch's): values to 1e-10."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), f"{path}: {got} vs {want}"
+        for k in want:
+            check_plain(got[k], want[k], f"{path}[{k!r}]")
+    elif isinstance(want, tuple) and want[0] == "tensor":
+        assert isinstance(got, tuple) and got[0] == "tensor", f"{path}: {got!r} is no tensor"
+        assert got[1:4] == want[1:4], f"{path}: shape/requires_grad/dtype {got[1:4]} != {want[1:4]}"
+        np.testing.assert_allclose(got[4], want[4], rtol=1e-10, atol=1e-12, err_msg=path)
+    elif isinstance(want, tuple):
+        assert isinstance(got, tuple) and got[0] == want[0], f"{path}: {got!r} vs {want!r}"
+        assert len(got[1]) == len(want[1]), f"{path}: length differs"
+        for i, (g, w) in enumerate(zip(got[1], want[1])):
+            check_plain(g, w, f"{path}[{i}]")
+    else:
+        assert got == want, f"{path}: npgrad gave {got!r}, torch gave {want!r}"
+
+
+def same_closely(fn):
+    """``fn(npgrad)`` and ``fn(torch)`` give the same structure, shapes, requires_grad flags
+    and dtypes, and values to 1e-10 (for transforms, whose graphs differ from torch's)."""
+    check_plain(plain(fn(npgrad)), plain(fn(torch)))
