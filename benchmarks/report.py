@@ -7,10 +7,12 @@ from __future__ import annotations
 # npgrad's median over the median of ``against`` should be at most ``at_most``.
 TIMED_TARGETS = (
     ("W1 fwd+bwd", "torch", 1.0),
+    ("W1 jvp", "torch", 1.0),
     ("W2 float32", "numpy", 1.05),
     ("W2 float64", "numpy", 1.05),
     ("W3", "torch", 1.0),
     ("W5", "torch", 1.5),
+    ("W5 fwd-over-rev", "torch", 1.5),
 )
 DEEP_TIME_SLACK = 1.1  # the deepest chain's time over the shallowest's, per unit of depth
 

@@ -12,7 +12,16 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ("W1 fwd", "W1 fwd+bwd", "W2 float32", "W2 float64", "W3", "W5")
+CASES = (
+    "W1 fwd",
+    "W1 fwd+bwd",
+    "W1 jvp",
+    "W2 float32",
+    "W2 float64",
+    "W3",
+    "W5",
+    "W5 fwd-over-rev",
+)
 LIBRARIES = ("numpy", "npgrad")
 
 

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 WORKLOADS = {
-    "W1": "small-op overhead: a chain of elementwise ops on a (16,) vector",
+    "W1": "small-op overhead: a chain of elementwise ops on a (16,) vector, also its JVP",
     "W2": "MLP step: 784-512-512-10 ReLU, batch 256, cross-entropy, float32 and float64",
     "W3": "small MLP step: 64-32-10 ReLU, batch 32, cross-entropy",
     "W4": "deep chain: 10^5 and 10^6 elementwise ops on shape (8,), fresh process each",
-    "W5": "second order: Hessian-vector product of sum(tanh(W @ x)**2) by double backward",
+    "W5": "second order: Hessian-vector product of sum(tanh(W @ x)**2), reverse and forward "
+    "over reverse",
 }
 
 

@@ -411,12 +411,30 @@ def _record_extras(node: OpNode, result: Tensor) -> None:
 def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=False) -> None:
     """Give ``result`` (a Tensor, or a tuple of them) its tangent: the op's JVP along the
     tangents of ``args``. Nothing happens when no input has a tangent."""
-    tangent_of = forward_ad.tangent_of
-    tangents = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
-    if not any(t is not None for t in tangents):
+    table = forward_ad._tangents
+    tangents = []
+    found = needs_graph = False
+    for a in args:
+        tangent = None
+        if isinstance(a, Tensor):
+            entry = table.get(id(a))
+            if entry is not None and entry[0]() is a:
+                tangent = entry[1]
+                found = True
+                needs_graph = needs_graph or tangent._requires_grad
+            needs_graph = needs_graph or a._requires_grad
+        tangents.append(tangent)
+    if not found:
         return
-    outputs = result if isinstance(result, tuple) else (result,)
-    if not any(o._data.dtype.kind in "fc" for o in outputs):
+    # Record the tangent's own graph only for reverse over forward.
+    needs_graph = needs_graph and state.enabled
+    if type(result) is tuple:
+        outputs = result
+        if not any(o._data.dtype.kind in "fc" for o in outputs):
+            return
+    elif result._data.dtype.kind in "fc":
+        outputs = (result,)
+    else:
         return  # integer and bool outputs (argmax, comparisons) have no tangent
     rule = cls._jvp
     if rule is None:
@@ -424,7 +442,13 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
             f"forward-mode AD (a JVP rule) is not implemented for {_forward_name(cls.__name__)}; "
             "use reverse mode (backward(), autograd.grad, func.jacrev) for this op"
         )
-    with forward_ad.paused():
+    forward_active[0] = False  # the rules compute tangents; they carry none themselves
+    try:
+        if rule is ELEMENTWISE and not needs_graph:
+            forward_ad.set_tangent(
+                result, _elementwise_jvp_on_arrays(cls, tangents, result, args, params)
+            )
+            return
         if rule == ELEMENTWISE:
             out = _elementwise_jvp(cls, tangents, result, args, params)
         elif rule == LINEAR:
@@ -455,8 +479,36 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
         # A rule that passes a tangent through (add's is ``g``) must not let an in-place op on
         # the output change the input's tangent too: tensors share tangents only as views.
         out = [t.clone() if any(t is s for s in tangents) else t for t in out]
+    finally:
+        forward_active[0] = True
     for o, t in zip(outputs, out):
         _set(o, t)
+
+
+def _elementwise_jvp_on_arrays(cls, tangents, result, args, params) -> Tensor:
+    """``_elementwise_jvp`` with the rules run on arrays: the fast path when nothing about
+    the tangent needs recording."""
+    data = result._data
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    out = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        ta = t._data
+        if ta.shape != data.shape:
+            ta = np.broadcast_to(ta, data.shape)
+        term = cls._vjps[i](ta, data, *arrays, **params)
+        out = term if out is None else out + term
+    if type(out) is not _ndarray or out.base is not None or out.shape != data.shape:
+        out = np.array(np.broadcast_to(out, data.shape))  # its own memory, never an input's
+    else:
+        for t in tangents:
+            if t is not None and out is t._data:
+                out = out.copy()
+                break
+    if out.dtype != data.dtype:
+        out = out.astype(data.dtype)
+    return wrap(out)
 
 
 def no_forward(op: str):

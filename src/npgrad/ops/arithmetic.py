@@ -10,7 +10,7 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor
-from ._defop import ELEMENTWISE, MULTILINEAR, apply, binary, defop, no_forward, promote
+from ._defop import ELEMENTWISE, apply, binary, defop, no_forward, promote
 from .inplace import inplace_method
 
 AddBackward0 = defop(
@@ -20,7 +20,7 @@ SubBackward0 = defop(
     "SubBackward0", lambda g, r, x, y: g, lambda g, r, x, y: -g, saves="none", jvp=ELEMENTWISE
 )
 MulBackward0 = defop(
-    "MulBackward0", lambda g, r, x, y: g * y, lambda g, r, x, y: g * x, jvp=MULTILINEAR
+    "MulBackward0", lambda g, r, x, y: g * y, lambda g, r, x, y: g * x, jvp=ELEMENTWISE
 )
 DivBackward0 = defop(
     "DivBackward0",
