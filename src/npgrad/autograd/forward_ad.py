@@ -24,8 +24,10 @@ from .._tensor import Tensor
 _level: list = [None]
 # id(tensor) -> (weak reference to the tensor, its tangent) for the current level.
 _tangents: dict = {}
-# True while some tensor of the current level has a tangent: only then do ops look for them.
+# True while some tensor of the current level has a tangent and no JVP rule is running:
+# only then do ops look for tangents.
 active = [False]
+_pauses = [0]  # how many pause() calls are open
 
 
 class UnpackedDualTensor(NamedTuple):
@@ -128,12 +130,8 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     tangent = tangent_of(tensor) if active[0] and isinstance(tensor, Tensor) else None
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
-    saved = active[0]
-    active[0] = False
-    try:
+    with paused():
         primal = _alias(tensor)
-    finally:
-        active[0] = saved
     return UnpackedDualTensor(primal, tangent)
 
 
@@ -153,7 +151,8 @@ def set_tangent(tensor: Tensor, tangent: Tensor | None) -> None:
         _tangents.pop(key, None)
         return
     _tangents[key] = (weakref.ref(tensor, lambda _, key=key: _forget(key)), tangent)
-    active[0] = True
+    if not _pauses[0]:
+        active[0] = True
 
 
 def _forget(key: int) -> None:
@@ -162,15 +161,26 @@ def _forget(key: int) -> None:
         del _tangents[key]
 
 
+def pause() -> None:
+    """From here until the matching ``resume()``, ops compute no tangents (JVP rules run
+    so: they compute tangents, they do not carry them)."""
+    _pauses[0] += 1
+    active[0] = False
+
+
+def resume() -> None:
+    _pauses[0] -= 1
+    active[0] = not _pauses[0] and bool(_tangents)
+
+
 @contextlib.contextmanager
 def paused():
-    """Ops inside compute no tangents (the JVP rules themselves run here)."""
-    saved = active[0]
-    active[0] = False
+    """``pause()`` for the body of a ``with`` statement."""
+    pause()
     try:
         yield
     finally:
-        active[0] = saved and bool(_tangents)
+        resume()
 
 
 __all__ = [

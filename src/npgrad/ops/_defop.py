@@ -442,7 +442,7 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
             f"forward-mode AD (a JVP rule) is not implemented for {_forward_name(cls.__name__)}; "
             "use reverse mode (backward(), autograd.grad, func.jacrev) for this op"
         )
-    forward_active[0] = False  # the rules compute tangents; they carry none themselves
+    forward_ad.pause()
     try:
         if rule is ELEMENTWISE and not needs_graph:
             forward_ad.set_tangent(
@@ -480,7 +480,7 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
         # the output change the input's tangent too: tensors share tangents only as views.
         out = [t.clone() if any(t is s for s in tangents) else t for t in out]
     finally:
-        forward_active[0] = True
+        forward_ad.resume()
     for o, t in zip(outputs, out):
         _set(o, t)
 
