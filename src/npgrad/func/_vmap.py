@@ -422,9 +422,7 @@ def _dims_moved_up(example, batched, batch: tuple) -> bool:
             expected = tuple(d + 1 for d in v0) if isinstance(v0, tuple) else v0 + 1
         elif key in shape_keys:
             expected = batch + tuple(v0)
-        elif isinstance(v0, np.ndarray | tuple) and any(
-            isinstance(e, np.ndarray) for e in (v0 if isinstance(v0, tuple) else (v0,))
-        ):
+        elif any(isinstance(e, np.ndarray) for e in (v0 if isinstance(v0, tuple) else (v0,))):
             continue
         else:
             expected = v0

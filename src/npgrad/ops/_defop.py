@@ -445,13 +445,11 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
     forward_ad.pause()
     try:
         if rule is ELEMENTWISE and not needs_graph:
-            forward_ad.set_tangent(
-                result, _elementwise_jvp_on_arrays(cls, tangents, result, args, params)
-            )
+            _set(result, _elementwise_jvp_on_arrays(cls, tangents, result, args, params))
             return
-        if rule == ELEMENTWISE:
+        if rule is ELEMENTWISE:
             out = _elementwise_jvp(cls, tangents, result, args, params)
-        elif rule == LINEAR:
+        elif rule is LINEAR:
             replaced = [
                 (t if t is not None else _zeros(a)) if _is_input(cls, i, a) else a
                 for i, (a, t) in enumerate(zip(args, tangents))
@@ -461,7 +459,7 @@ def forward(cls: type, kernel, args: tuple, params: dict, result, binary_op=Fals
                 if binary_op
                 else apply(cls, kernel, *replaced, **params)
             )
-        elif rule == MULTILINEAR:
+        elif rule is MULTILINEAR:
             out = None
             for i, t in enumerate(tangents):
                 if t is None:
@@ -490,15 +488,8 @@ def _elementwise_jvp_on_arrays(cls, tangents, result, args, params) -> Tensor:
     the tangent needs recording."""
     data = result._data
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-    out = None
-    for i, t in enumerate(tangents):
-        if t is None:
-            continue
-        ta = t._data
-        if ta.shape != data.shape:
-            ta = np.broadcast_to(ta, data.shape)
-        term = cls._vjps[i](ta, data, *arrays, **params)
-        out = term if out is None else out + term
+    raw = [None if t is None else t._data for t in tangents]
+    out = _elementwise_jvp(cls, raw, data, arrays, params)
     if type(out) is not _ndarray or out.base is not None or out.shape != data.shape:
         out = np.array(np.broadcast_to(out, data.shape))  # its own memory, never an input's
     else:
@@ -533,13 +524,15 @@ def _zeros(a: Tensor) -> Tensor:
 
 
 def _elementwise_jvp(cls, tangents, result, args, params):
+    """The sum over inputs with a tangent of ``vjp(tangent, result, *inputs)``, the tangent
+    broadcast to the output: on Tensors (recorded) or on arrays alike."""
     out = None
-    shape = result._data.shape
+    shape = result.shape
     for i, t in enumerate(tangents):
         if t is None:
             continue
-        if t._data.shape != shape:
-            t = t.expand(shape)
+        if t.shape != shape:
+            t = np.broadcast_to(t, shape)
         term = cls._vjps[i](t, result, *args, **params)
         out = term if out is None else out + term
     return out
